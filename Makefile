@@ -1,0 +1,60 @@
+# wirlearn: `make run` serves the demo, `make test` runs every test. Both work from a fresh clone.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wirlearn
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev translations lint format bench clean help
+
+help:
+	@echo "make run    install, migrate, seed the demo and serve http://127.0.0.1:$(PORT)"
+	@echo "make test   install and run the whole test suite"
+	@echo "make lint   ruff and bandit"
+	@echo "make bench  benchmarks against bare Flask on this machine"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+install: $(VENV)/.runtime-installed
+
+install-dev: $(VENV)/.dev-installed
+
+translations: $(VENV)/.runtime-installed
+	$(PY) tools/i18n.py compile
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo ""
+	@echo "wirlearn läuft auf http://127.0.0.1:$(PORT)  (Beenden mit Strg+C)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install-dev translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r wirlearn config.py
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install-dev translations
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

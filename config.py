@@ -1,0 +1,151 @@
+"""Configuration, read from the environment.
+
+Every setting an operator may change is an environment variable; the table in README.md lists
+them. ``create_app`` picks a class by ``WIRLEARN_ENV`` (development, testing, production).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def database_url(value: str | None) -> str | None:
+    """Accept the URL forms hosting platforms hand out and pin the psycopg 3 driver."""
+    if not value:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix) :]
+    return value
+
+
+INSECURE_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConfig
+
+
+class Config:
+    WIRLEARN_ENV = "development"
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or INSECURE_DEV_SECRET
+    # None means: SQLite file in the instance folder, filled in by create_app.
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BASE_URL = (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+    # Rate limits (Flask-Limiter). In production: redis://host:6379/0
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute; 50 per hour"
+    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT") or "5 per minute; 20 per hour"
+    RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY") or "120 per minute"
+
+    # Reverse proxies in front of the app (X-Forwarded-For etc.); 0 = none.
+    PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_PROTO = env_int("PROXY_FIX_X_PROTO", 0)
+    PROXY_FIX_X_HOST = env_int("PROXY_FIX_X_HOST", 0)
+
+    # Babel: German first.
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the session bounds a token's life
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+
+    # Sessions
+    SESSION_COOKIE_NAME = "wirlearn_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60)
+    SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_ABSOLUTE_HOURS)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    # Password hashing: argon2id (argon2-cffi); these are its RFC 9106 low-memory defaults.
+    ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)
+    ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_LINK_HOURS = env_int("PASSWORD_LINK_HOURS", 72)
+
+    # Two-factor sign-in for staff.
+    REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
+
+    # JSON API bearer tokens.
+    API_TOKEN_MINUTES = env_int("API_TOKEN_MINUTES", 15)
+
+    # Certificate signing keys: a folder (default: instance/keys) or one PEM in the environment.
+    SIGNING_KEY_DIR = os.environ.get("SIGNING_KEY_DIR")
+    SIGNING_KEY_PEM = os.environ.get("SIGNING_KEY_PEM")
+
+    # Texts the operator sets (privacy notice, imprint), Markdown-free plain text files.
+    LEGAL_TEXT_DIR = os.environ.get("LEGAL_TEXT_DIR")
+
+    # GDPR retention in days after a participant's series ended, per data category.
+    RETENTION_DAYS_PARTICIPANTS = env_int("RETENTION_DAYS_PARTICIPANTS", 3 * 365)
+
+    HSTS = False
+
+
+class DevelopmentConfig(Config):
+    WIRLEARN_ENV = "development"
+
+
+class TestingConfig(Config):
+    WIRLEARN_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("WIRLEARN_TEST_DATABASE_URL")) or "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    BASE_URL = "http://wirlearn.test"
+    # Cheap hashing keeps the suite fast; production parameters are tested separately.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(Config):
+    WIRLEARN_ENV = "production"
+    SESSION_COOKIE_NAME = "__Host-wirlearn"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+    REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", True)
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls, settings) -> None:
+        """Refuse to start with a default or missing secret or public address."""
+        secret = settings.get("SECRET_KEY") or ""
+        if secret == INSECURE_DEV_SECRET or len(secret) < 32:
+            raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters in production.")
+        if not os.environ.get("BASE_URL") and settings.get("BASE_URL") in (None, "", Config.BASE_URL):
+            raise RuntimeError("BASE_URL must be set to the public address (https://…) in production.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    return CONFIGS[os.environ.get("WIRLEARN_ENV", "development")]

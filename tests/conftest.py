@@ -1,0 +1,126 @@
+"""Fixtures: ``app``, ``client``, ``runner``, ``factory``, users per role, a small programme, and
+``login``. Each test gets a fresh, migrated database (see tests/databases.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.databases import PostgresDatabases, SqliteDatabases, is_postgresql, migrate, server_url, truncate_all
+from tests.factories import Factory, UserRef
+from wirlearn import create_app
+from wirlearn.extensions import db as _db
+
+
+@pytest.fixture(scope="session")
+def databases():
+    manager = PostgresDatabases(server_url()) if is_postgresql() else SqliteDatabases()
+    yield manager
+    manager.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(databases):
+    """One database migrated to head for the whole run (PostgreSQL) or a template file (SQLite)."""
+    url = databases.create()
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def database_url(databases, migrated_database):
+    if isinstance(databases, SqliteDatabases):
+        url = databases.copy(migrated_database)
+        yield url
+        databases.drop(url)
+    else:
+        yield migrated_database
+        truncate_all(migrated_database)
+
+
+@pytest.fixture
+def app_settings() -> dict:
+    """Override in a test module to change settings of the ``app`` fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_settings):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **app_settings)
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call services directly (no requests inside)."""
+    with app.app_context():
+        yield app
+        _db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def factory(app) -> Factory:
+    return Factory(app)
+
+
+@pytest.fixture
+def admin(factory) -> UserRef:
+    return factory.user("admin", email="admin@example.org", name="Ada Admin")
+
+
+@pytest.fixture
+def trainer(factory) -> UserRef:
+    return factory.user("trainer", email="trainer@example.org", name="Tina Trainer")
+
+
+@pytest.fixture
+def other_trainer(factory) -> UserRef:
+    return factory.user("trainer", email="trainer2@example.org", name="Otto Fremdtrainer")
+
+
+@pytest.fixture
+def coordinator(factory) -> UserRef:
+    return factory.user("coordinator", email="ayse@example.org", name="Ayşe Yılmaz", region="Darmstadt")
+
+
+@pytest.fixture
+def other_coordinator(factory) -> UserRef:
+    return factory.user("coordinator", email="dorde@example.org", name="Đorđe Petrović", region="Kassel")
+
+
+@pytest.fixture
+def programme(factory, trainer, other_trainer, coordinator, other_coordinator):
+    """Two series: ``main`` (trainer, coordinator, other_coordinator enrolled) and ``other``
+    (other_trainer only), so every access rule has someone on each side."""
+    main = factory.series(trainers=(trainer,), coordinators=(coordinator, other_coordinator))
+    other = factory.series(trainers=(other_trainer,), coordinators=())
+    return {"main": main, "other": other}
+
+
+def do_login(client, user: UserRef, password: str | None = None, follow: bool = False):
+    return client.post("/anmelden", data={"email": user.email, "password": password or user.password}, follow_redirects=follow)
+
+
+@pytest.fixture
+def login():
+    """``login(client, user)`` signs ``user`` in on ``client`` and asserts it worked."""
+
+    def _login(client, user: UserRef, password: str | None = None):
+        response = do_login(client, user, password)
+        assert response.status_code == 302, response.data[:500]
+        assert "/anmelden" not in response.headers["Location"]
+        return response
+
+    return _login

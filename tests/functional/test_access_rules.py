@@ -1,0 +1,67 @@
+"""Every route declares who may call it; routes without a rule are refused."""
+
+from flask import Blueprint
+
+from wirlearn.core.access import rule_for
+
+# Routes anyone may open without signing in. Adding to this list is a security decision.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "core.home",
+    "core.set_language",
+    "core.privacy",
+    "core.imprint",
+    "core.health",
+    "auth.login",
+    "auth.set_password",
+    "api_token.token",
+    "api-docs.openapi_json",
+}
+
+
+def all_routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"OPTIONS", "HEAD"}):
+            yield rule, method
+
+
+def test_every_route_declares_an_access_rule(app):
+    missing = [
+        f"{method} {rule.rule} ({rule.endpoint})"
+        for rule, method in all_routes(app)
+        if rule_for(app, rule.endpoint, method) is None
+    ]
+    assert missing == []
+
+
+def test_only_the_listed_routes_are_public(app):
+    public = {rule.endpoint for rule, method in all_routes(app) if rule_for(app, rule.endpoint, method).public}
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_route_without_rule_is_refused(app, client, login, admin):
+    """Fail closed: a view someone forgot to annotate answers 403 even to an admin."""
+    extra = Blueprint("forgotten", __name__)
+
+    @extra.get("/vergessen")
+    def forgotten():
+        return "secret"
+
+    app.register_blueprint(extra)
+    assert client.get("/vergessen").status_code == 403
+    login(client, admin)
+    assert client.get("/vergessen").status_code == 403
+
+
+def test_admin_pages_refuse_other_roles(app, client, login, trainer, coordinator):
+    for user in (trainer, coordinator):
+        login(client, user)
+        for path in ("/verwaltung/reihen", "/verwaltung/nutzer/", "/verwaltung/regionen"):
+            assert client.get(path).status_code == 403, (user.email, path)
+        client.post("/abmelden")
+
+
+def test_signed_in_pages_redirect_anonymous_visitors_to_login(client):
+    response = client.get("/verwaltung/reihen")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/anmelden?next=")

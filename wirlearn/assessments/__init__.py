@@ -1,0 +1,7 @@
+"""Assessments per module."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    import wirlearn.models  # noqa: F401 - complete metadata

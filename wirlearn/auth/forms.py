@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from wirlearn.auth.passwords import password_problems
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-Mail-Adresse"), validators=[DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")), Length(max=254)]
+    )
+    password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein.")), Length(max=256)])
+
+
+class NewPasswordMixin:
+    """The rules of passwords.password_problems, shown next to the field."""
+
+    def validate_password(self, field) -> None:
+        problems = password_problems(field.data or "", email=getattr(self, "_email", None), name=getattr(self, "_name", None))
+        if problems:
+            raise ValidationError(" ".join(problems))
+
+
+class SetPasswordForm(NewPasswordMixin, FlaskForm):
+    password = PasswordField(_l("Neues Passwort"), validators=[DataRequired(_l("Bitte geben Sie ein neues Passwort ein."))])
+    confirm = PasswordField(
+        _l("Neues Passwort wiederholen"),
+        validators=[
+            DataRequired(_l("Bitte wiederholen Sie das Passwort.")),
+            EqualTo("password", _l("Die beiden Passwörter stimmen nicht überein.")),
+        ],
+    )
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(
+        _l("Bisheriges Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr bisheriges Passwort ein."))]
+    )

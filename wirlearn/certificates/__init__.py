@@ -1,0 +1,7 @@
+"""Issuing, signing and revoking certificates."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    import wirlearn.models  # noqa: F401 - complete metadata

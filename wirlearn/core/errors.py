@@ -1,0 +1,121 @@
+"""Error pages in German (and English), problem+json for the API, 503 when the database is gone."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from wirlearn.extensions import db
+
+RETRY_AFTER_SECONDS = 30
+
+
+def error_texts(code: int) -> tuple[str, str]:
+    """Title and explanation for an error page, in the visitor's language."""
+    texts = {
+        400: (_("Ungültige Anfrage"), _("Die Anfrage konnte nicht verarbeitet werden.")),
+        403: (_("Kein Zugriff"), _("Sie haben keine Berechtigung für diese Seite.")),
+        404: (_("Seite nicht gefunden"), _("Diese Seite gibt es nicht (mehr). Prüfen Sie die Adresse.")),
+        405: (_("Nicht erlaubt"), _("Diese Aktion ist hier nicht möglich.")),
+        413: (_("Anfrage zu groß"), _("Die gesendeten Daten sind zu groß.")),
+        429: (
+            _("Zu viele Anfragen"),
+            _("Sie haben in kurzer Zeit zu viele Anfragen gestellt. Bitte warten Sie einen Moment."),
+        ),
+        500: (
+            _("Interner Fehler"),
+            _("Etwas ist schiefgegangen. Es wurde nichts gespeichert. Bitte versuchen Sie es erneut."),
+        ),
+        503: (
+            _("Vorübergehend nicht verfügbar"),
+            _("Der Dienst ist gerade nicht erreichbar. Es wurde nichts gespeichert. Bitte versuchen Sie es gleich noch einmal."),
+        ),
+    }
+    return texts.get(code, (_("Fehler"), _("Die Anfrage konnte nicht verarbeitet werden.")))
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, detail: str | None = None, headers: dict[str, str] | None = None, **extra):
+    from flask import make_response
+
+    title, text = error_texts(code)
+    if wants_problem_json():
+        from wirlearn.api.problems import problem_response
+
+        response = problem_response(code, title=title, detail=detail or text, **extra)
+    else:
+        response = make_response(render_template("errors/error.html", code=code, title=title, text=detail or text), code)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the session is discarded anyway
+        db.session.remove()
+
+
+def handle_http_exception(error: HTTPException):
+    from wirlearn.api.problems import ApiProblem
+
+    code = error.code or 500
+    headers = {}
+    if code == 429:
+        retry = getattr(error, "retry_after", None)
+        headers["Retry-After"] = str(retry or 60)
+    if code == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if code == 401 and wants_problem_json():
+        headers["WWW-Authenticate"] = 'Bearer realm="wirlearn"'
+    if isinstance(error, ApiProblem):
+        return render_error(code, error.description, headers, **error.extra)
+    extra = {}
+    # flask-smorest / webargs put field messages of a 422 into error.data
+    data = getattr(error, "data", None)
+    if isinstance(data, dict) and data.get("messages"):
+        extra["errors"] = data["messages"]
+        return render_error(code, _("Die Anfrage enthält ungültige Angaben."), headers, **extra)
+    return render_error(code, None, headers)
+
+
+def handle_csrf_error(error: CSRFError):
+    return render_error(
+        400,
+        _("Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. Bitte laden Sie die Seite neu."),
+    )
+
+
+def handle_database_unavailable(error: Exception):
+    _rollback()
+    from flask import current_app
+
+    current_app.logger.error("database unavailable: %s", type(error).__name__)
+    return render_error(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def handle_unexpected(error: Exception):
+    _rollback()
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error")
+    return render_error(500)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InternalServerError, handle_unexpected)
+    app.register_error_handler(ServiceUnavailable, handle_http_exception)
+    app.register_error_handler(DBAPIError, handle_unexpected)
+    app.register_error_handler(Exception, handle_unexpected)

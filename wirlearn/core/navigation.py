@@ -1,0 +1,66 @@
+"""The navigation each role sees. Features add their entries in ``register(app)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy_gettext string
+    roles: frozenset[str]
+    order: int = 100
+
+
+def add_nav_item(app: Flask, endpoint: str, label, roles: tuple[str, ...], order: int = 100) -> None:
+    app.extensions.setdefault("wirlearn_nav", []).append(NavItem(endpoint, label, frozenset(roles), order))
+
+
+def nav_for_current_user() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = sorted(current_app.extensions.get("wirlearn_nav", []), key=lambda item: item.order)
+    blueprint_path = request.endpoint or ""
+    result = []
+    for item in items:
+        if not current_user.has_role(*item.roles):
+            continue
+        result.append(
+            {
+                "url": url_for(item.endpoint),
+                "label": str(item.label),
+                "current": blueprint_path == item.endpoint,
+            }
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class SeriesLink:
+    endpoint: str
+    label: object
+    roles: frozenset[str]
+    order: int = 100
+
+
+def add_series_link(app: Flask, endpoint: str, label, roles: tuple[str, ...], order: int = 100) -> None:
+    """A button on the series page (admin) that leads to a feature's page for that series;
+    the endpoint takes ``series_id``."""
+    app.extensions.setdefault("wirlearn_series_links", []).append(SeriesLink(endpoint, label, frozenset(roles), order))
+
+
+def series_links(series) -> list[dict]:
+    links = sorted(current_app.extensions.get("wirlearn_series_links", []), key=lambda link: link.order)
+    return [
+        {"url": url_for(link.endpoint, series_id=series.id), "label": str(link.label)}
+        for link in links
+        if current_user.is_authenticated and current_user.has_role(*link.roles)
+    ]
+
+
+def register(app: Flask) -> None:
+    app.context_processor(lambda: {"nav_items": nav_for_current_user, "series_links": series_links})

@@ -1,0 +1,20 @@
+"""The feature packages this app is made of, in the order they register.
+
+Each package has ``register(app)`` that adds its blueprints, CLI commands and signal receivers.
+This list is the one place that says what the app contains; nothing is discovered by globbing.
+"""
+
+FEATURES = (
+    "wirlearn.core",
+    "wirlearn.api",
+    "wirlearn.audit",
+    "wirlearn.auth",
+    "wirlearn.users",
+    "wirlearn.programme",
+    "wirlearn.attendance",
+    "wirlearn.assessments",
+    "wirlearn.progress",
+    "wirlearn.certificates",
+    "wirlearn.verify",
+    "wirlearn.demo",
+)

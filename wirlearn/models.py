@@ -1,0 +1,27 @@
+"""Every model of every feature, imported in one place so the metadata is complete
+(Alembic autogenerate, ``db.create_all`` in throwaway databases). Models live with their feature."""
+
+from wirlearn.assessments.models import Assessment
+from wirlearn.attendance.models import Attendance, RosterSubmission
+from wirlearn.audit.models import AuditEvent
+from wirlearn.auth.models import RecoveryCode, User, UserRole
+from wirlearn.certificates.models import Certificate, SigningKey
+from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
+
+__all__ = [
+    "Assessment",
+    "Attendance",
+    "AuditEvent",
+    "Certificate",
+    "Enrollment",
+    "Module",
+    "RecoveryCode",
+    "Region",
+    "RosterSubmission",
+    "Series",
+    "Session",
+    "SigningKey",
+    "User",
+    "UserRole",
+    "session_trainers",
+]

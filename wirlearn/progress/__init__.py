@@ -1,0 +1,7 @@
+"""Progress and eligibility."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    import wirlearn.models  # noqa: F401 - complete metadata
