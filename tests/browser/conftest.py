@@ -111,6 +111,7 @@ def assert_accessible(page, name: str = "") -> None:
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
     violations = results.response["violations"]
     summary = [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in violations
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in violations
     ]
     assert not violations, f"axe violations on {name or page.url}:\n" + json.dumps(summary, indent=2, ensure_ascii=False)
