@@ -1,0 +1,83 @@
+"""Bulk test data for progress: many coordinators in one series, with attendance and assessments."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from sqlalchemy import select
+
+from tests.factories import SeriesRef
+from wirlearn.assessments.models import Assessment
+from wirlearn.attendance.models import Attendance
+from wirlearn.auth.models import User
+from wirlearn.extensions import db
+from wirlearn.programme.models import Enrollment, Region
+from wirlearn.programme.services import seed_regions
+
+_batch = itertools.count(1)
+STATUSES = ("present", "present", "late", "excused", "absent")
+
+
+def populate(app, series: SeriesRef, count: int) -> list[int]:
+    """``count`` coordinators enrolled in ``series``, each with an attendance row for every
+    session and an assessment (some re-assessed) for every module; returns enrollment ids."""
+    batch = next(_batch)
+    with app.app_context():
+        seed_regions()
+        region_ids = list(db.session.scalars(select(Region.id).order_by(Region.id)))
+        users = []
+        for number in range(count):
+            user = User(
+                email=f"k{batch}-{number}@example.org",
+                display_name=f"Koordination {batch}-{number:03d}",
+                password_hash=None,
+                region_id=region_ids[number % len(region_ids)],
+            )
+            user.set_roles({"coordinator"})
+            users.append(user)
+        db.session.add_all(users)
+        db.session.flush()
+        enrollments = [
+            Enrollment(series_id=series.id, user_id=user.id, status="withdrawn" if number % 17 == 16 else "active")
+            for number, user in enumerate(users)
+        ]
+        db.session.add_all(enrollments)
+        db.session.flush()
+        rows = []
+        for number, enrollment in enumerate(enrollments):
+            for index, session_id in enumerate(series.session_ids):
+                rows.append(Attendance(session_id=session_id, enrollment_id=enrollment.id, status=STATUSES[(number + index) % 5]))
+            for index, module_id in enumerate(series.module_ids):
+                if number % 5 == 0:
+                    rows.append(
+                        Assessment(
+                            module_id=module_id,
+                            enrollment_id=enrollment.id,
+                            attempt=1,
+                            result="failed",
+                            assessed_on=date(2026, 1, 1),
+                        )
+                    )
+                    rows.append(
+                        Assessment(
+                            module_id=module_id,
+                            enrollment_id=enrollment.id,
+                            attempt=2,
+                            result="passed",
+                            assessed_on=date(2026, 2, 1),
+                        )
+                    )
+                elif (number + index) % 7 != 3:
+                    rows.append(
+                        Assessment(
+                            module_id=module_id,
+                            enrollment_id=enrollment.id,
+                            attempt=1,
+                            result="passed",
+                            assessed_on=date(2026, 1, 1),
+                        )
+                    )
+        db.session.add_all(rows)
+        db.session.commit()
+        return [enrollment.id for enrollment in enrollments]

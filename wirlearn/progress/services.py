@@ -1,0 +1,510 @@
+"""Progress and eligibility: one pure computation over loaded data, and loaders that fetch that
+data in a fixed number of queries, however many participants a series has.
+
+The rules (DESIGN.md, the series' completion rules), decided once here:
+
+* **Held session**: a session counts as held once its end (local wall-clock time in Hessen) is
+  past. A held session without an attendance row counts as not attended.
+* **Which sessions count for attendance**: all sessions of the series, those of optional modules
+  included (DESIGN.md: "over all sessions"; the module form tells admins "Wahlmodule zählen für
+  die Anwesenheit"). An optional module never blocks otherwise: its assessment does not matter,
+  sessions of it still to come do not hold a certificate back, and the per-module minimum
+  applies to required modules only.
+* **Attended** means ``present``, plus ``late`` when the series lets late count, plus
+  ``excused`` when the series lets excused count. The rules are read when computing, so a rule
+  changed after sessions were recorded applies to everything at once.
+* **Minimum attendance** is met when ``attended / held >= minimum`` (exactly at the threshold
+  is enough; compared in whole numbers, no rounding). Shown percentages are rounded *down*, so
+  a shown value never seems to meet a minimum it misses (79.9 % shows as 79 %).
+* **No session held yet**: the rate is unknown (``None``) and no attendance item is missing yet;
+  the participant is not eligible while counted sessions are still to come.
+* **Sessions still to come in a required module**: the module is not finished, so the
+  participant is not eligible yet, even if an assessment is already recorded ("Modul 2: noch
+  1 Sitzung ausstehend"); without an assessment the module's assessment is ``pending``.
+* **Assessment**: the current result is the highest attempt; ``Assessment.result`` already
+  holds the pass/fail decided by the pass mark. Every required module must be passed; an
+  optional module never blocks, whatever its result.
+* **Withdrawn** participants are never eligible and nothing can be reached any more; their
+  only missing item says so.
+* **Reachable**: whether the minimum attendance (overall and per required module, when the
+  series sets one) can still be met if every session still to come is attended.
+* ``eligible`` is exactly ``not missing``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import Select, select
+
+from wirlearn.assessments.models import Assessment
+from wirlearn.attendance.models import Attendance
+from wirlearn.auth.models import User
+from wirlearn.core.timeutil import local_now
+from wirlearn.extensions import db
+from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
+
+PASSED, FAILED, PENDING = "passed", "failed", "pending"
+
+# Module states for the matrix and the cards (assessment plus whether sessions are still to come).
+STATE_PASSED = "passed"
+STATE_FAILED = "failed"
+STATE_AWAITING = "awaiting_assessment"  # every session held, no result yet
+STATE_RUNNING = "running"  # sessions still to come, no result yet
+MODULE_STATES = (STATE_PASSED, STATE_FAILED, STATE_AWAITING, STATE_RUNNING)
+
+
+# -- percentages: the one place ----------------------------------------------------------------
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole`` as a fraction 0..1, or ``None`` when nothing is there to count."""
+    if whole <= 0:
+        return None
+    return part / whole
+
+
+def percent(part: int, whole: int) -> int | None:
+    """Whole percent, rounded down, or ``None`` when ``whole`` is 0."""
+    if whole <= 0:
+        return None
+    return (part * 100) // whole
+
+
+def meets(part: int, whole: int, minimum_percent: int) -> bool:
+    """``part / whole >= minimum_percent / 100`` in exact integer arithmetic (nothing to count: met)."""
+    return whole <= 0 or part * 100 >= minimum_percent * whole
+
+
+# -- inputs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_attendance_percent: int = 80
+    min_module_attendance_percent: int | None = None
+    excused_counts: bool = False
+    late_counts: bool = True
+
+    @classmethod
+    def of(cls, series) -> Rules:
+        return cls(
+            min_attendance_percent=series.min_attendance_percent,
+            min_module_attendance_percent=series.min_module_attendance_percent,
+            excused_counts=series.excused_counts,
+            late_counts=series.late_counts,
+        )
+
+    def counts_as_attended(self, status: str | None) -> bool:
+        if status == "present":
+            return True
+        if status == "late":
+            return self.late_counts
+        if status == "excused":
+            return self.excused_counts
+        return False
+
+
+@dataclass(frozen=True)
+class ModuleInput:
+    id: int
+    title: str
+    position: int = 0
+    required: bool = True
+    teaching_units: int = 0
+    assessment_kind: str = "pass_fail"
+    max_points: int | None = None
+    pass_mark: int | None = None
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    id: int
+    module_id: int
+    date: date
+    start_time: time
+    end_time: time
+    place: str = ""
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.date, self.end_time)
+
+
+@dataclass(frozen=True)
+class AssessmentInput:
+    module_id: int
+    attempt: int
+    result: str  # "passed" | "failed"
+    points: Decimal | None = None
+    feedback: str = ""
+    assessed_on: date | None = None
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module_id: int
+    title: str
+    position: int
+    required: bool
+    teaching_units: int
+    sessions_total: int
+    sessions_held: int
+    sessions_attended: int
+    attendance_rate: float | None
+    assessment: str  # "passed" | "failed" | "pending"
+    points: Decimal | None
+    number: int = 0  # 1-based place in the series' module order, as the pages show it
+    sessions_upcoming: int = 0
+    attendance_percent: int | None = None
+    state: str = STATE_RUNNING  # one of MODULE_STATES
+    assessment_kind: str = "pass_fail"
+    max_points: int | None = None
+    pass_mark: int | None = None
+    attempts: int = 0
+    assessed_on: date | None = None
+    feedback: str = ""
+
+    @property
+    def finished(self) -> bool:
+        """Every session held (a module without sessions is finished)."""
+        return self.sessions_upcoming == 0
+
+
+@dataclass(frozen=True)
+class ParticipantProgress:
+    user_id: int
+    enrollment_id: int
+    series_id: int
+    name: str
+    region: str | None
+    enrollment_status: str
+    attendance_rate: float | None
+    modules: list[ModuleProgress]
+    eligible: bool
+    reachable: bool
+    missing: list[str]
+    region_id: int | None = None
+    regierungsbezirk: str | None = None
+    # Sessions that count for the minimum attendance (all sessions of the series).
+    sessions_held: int = 0
+    sessions_attended: int = 0
+    sessions_upcoming: int = 0
+    attendance_percent: int | None = None
+    min_attendance_percent: int = 80
+    attendance_met: bool = True  # the minimum over sessions held so far
+    modules_passed: int = 0
+    required_modules: int = 0
+    required_passed: int = 0
+    next_sessions: list[SessionInput] = field(default_factory=list)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.enrollment_status == "withdrawn"
+
+
+# -- the computation ---------------------------------------------------------------------------
+
+
+def moment(today: date | datetime | None) -> datetime:
+    """The point in (local, naive) time progress is computed at.
+
+    ``None``: now. A ``datetime``: that moment. A ``date``: the start of that day, so sessions
+    of earlier days are held and none of that day yet (how tests and the demo seed count)."""
+    if today is None:
+        return local_now()
+    if isinstance(today, datetime):
+        return today
+    return datetime.combine(today, time.min)
+
+
+def _current_assessments(assessments: Iterable[AssessmentInput]) -> dict[int, tuple[AssessmentInput, int]]:
+    """Per module: the highest attempt and the number of attempts."""
+    current: dict[int, tuple[AssessmentInput, int]] = {}
+    for item in assessments:
+        best, count = current.get(item.module_id, (None, 0))
+        if best is None or item.attempt > best.attempt:
+            best = item
+        current[item.module_id] = (best, count + 1)
+    return current
+
+
+def compute_progress(
+    *,
+    user_id: int,
+    enrollment_id: int,
+    series_id: int,
+    name: str,
+    region: str | None,
+    enrollment_status: str,
+    rules: Rules,
+    modules: Iterable[ModuleInput],
+    sessions: Iterable[SessionInput],
+    attendance: Mapping[int, str],
+    assessments: Iterable[AssessmentInput],
+    now: datetime,
+    region_id: int | None = None,
+    regierungsbezirk: str | None = None,
+) -> ParticipantProgress:
+    """A participant's progress and eligibility, from loaded data only (no database access).
+
+    ``attendance`` maps session id → status for this enrollment; ``assessments`` are this
+    enrollment's assessment rows (every attempt); ``now`` is naive local time. The rules are
+    those in this module's docstring; every unmet rule yields one German sentence in
+    ``missing``, and ``eligible`` is true exactly when nothing is missing."""
+    ordered_modules = sorted(modules, key=lambda module: (module.position, module.id))
+    sessions_by_module: dict[int, list[SessionInput]] = defaultdict(list)
+    for session in sessions:
+        sessions_by_module[session.module_id].append(session)
+    current = _current_assessments(assessments)
+    withdrawn = enrollment_status == "withdrawn"
+
+    module_results: list[ModuleProgress] = []
+    missing: list[str] = []
+    reachable = not withdrawn
+    held_total = attended_total = upcoming_total = 0
+    upcoming_sessions: list[SessionInput] = []
+    for number, module in enumerate(ordered_modules, start=1):
+        module_sessions = sessions_by_module.get(module.id, [])
+        held = [session for session in module_sessions if session.ends_at <= now]
+        upcoming = [session for session in module_sessions if session.ends_at > now]
+        upcoming_sessions.extend(upcoming)
+        attended = sum(1 for session in held if rules.counts_as_attended(attendance.get(session.id)))
+        best, attempts = current.get(module.id, (None, 0))
+        assessment = best.result if best is not None else PENDING
+        if assessment == PASSED:
+            state = STATE_PASSED
+        elif assessment == FAILED:
+            state = STATE_FAILED
+        else:
+            state = STATE_RUNNING if upcoming else STATE_AWAITING
+        module_results.append(
+            ModuleProgress(
+                module_id=module.id,
+                title=module.title,
+                position=module.position,
+                required=module.required,
+                teaching_units=module.teaching_units,
+                sessions_total=len(module_sessions),
+                sessions_held=len(held),
+                sessions_attended=attended,
+                attendance_rate=rate(attended, len(held)),
+                assessment=assessment,
+                points=best.points if best is not None else None,
+                number=number,
+                sessions_upcoming=len(upcoming),
+                attendance_percent=percent(attended, len(held)),
+                state=state,
+                assessment_kind=module.assessment_kind,
+                max_points=module.max_points,
+                pass_mark=module.pass_mark,
+                attempts=attempts,
+                assessed_on=best.assessed_on if best is not None else None,
+                feedback=best.feedback if best is not None else "",
+            )
+        )
+        held_total += len(held)
+        attended_total += attended
+        upcoming_total += len(upcoming)
+        if not module.required:
+            continue
+        if upcoming and assessment == PENDING:
+            missing.append(
+                ngettext(
+                    "Modul %(number)s: %(num)d Sitzung und die Bewertung stehen noch aus",
+                    "Modul %(number)s: %(num)d Sitzungen und die Bewertung stehen noch aus",
+                    len(upcoming),
+                    number=number,
+                )
+            )
+        elif upcoming:
+            missing.append(
+                ngettext(
+                    "Modul %(number)s: noch %(num)d Sitzung ausstehend",
+                    "Modul %(number)s: noch %(num)d Sitzungen ausstehend",
+                    len(upcoming),
+                    number=number,
+                )
+            )
+        elif assessment == PENDING:
+            missing.append(_("Modul %(number)s: Bewertung steht noch aus", number=number))
+        if assessment == FAILED:
+            missing.append(_("Modul %(number)s: nicht bestanden", number=number))
+        module_minimum = rules.min_module_attendance_percent
+        if module_minimum is not None and module_sessions:
+            module_reachable = meets(attended + len(upcoming), len(module_sessions), module_minimum)
+            reachable = reachable and module_reachable
+            if held and not meets(attended, len(held), module_minimum):
+                text = _(
+                    "Modul %(number)s: Anwesenheit %(rate)s %% – mindestens %(minimum)s %% nötig",
+                    number=number,
+                    rate=percent(attended, len(held)),
+                    minimum=module_minimum,
+                )
+                if not module_reachable:
+                    text += " – " + _("nicht mehr erreichbar")
+                missing.append(text)
+
+    overall_met = meets(attended_total, held_total, rules.min_attendance_percent)
+    overall_reachable = meets(attended_total + upcoming_total, held_total + upcoming_total, rules.min_attendance_percent)
+    reachable = reachable and overall_reachable
+    if not overall_met:
+        text = _(
+            "Anwesenheit %(rate)s %% – mindestens %(minimum)s %% nötig",
+            rate=percent(attended_total, held_total),
+            minimum=rules.min_attendance_percent,
+        )
+        if not overall_reachable:
+            text += ". " + _("Mindestanwesenheit nicht mehr erreichbar")
+        # Attendance first: it is what a coordinator must learn early.
+        missing.insert(0, text)
+    if withdrawn:
+        missing = [_("Abgemeldet: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich.")]
+
+    upcoming_sessions.sort(key=lambda session: (session.date, session.start_time, session.id))
+    return ParticipantProgress(
+        user_id=user_id,
+        enrollment_id=enrollment_id,
+        series_id=series_id,
+        name=name,
+        region=region,
+        enrollment_status=enrollment_status,
+        attendance_rate=rate(attended_total, held_total),
+        modules=module_results,
+        eligible=not missing,
+        reachable=reachable,
+        missing=missing,
+        region_id=region_id,
+        regierungsbezirk=regierungsbezirk,
+        sessions_held=held_total,
+        sessions_attended=attended_total,
+        sessions_upcoming=upcoming_total,
+        attendance_percent=percent(attended_total, held_total),
+        min_attendance_percent=rules.min_attendance_percent,
+        attendance_met=overall_met,
+        modules_passed=sum(1 for item in module_results if item.assessment == PASSED),
+        required_modules=sum(1 for item in module_results if item.required),
+        required_passed=sum(1 for item in module_results if item.required and item.assessment == PASSED),
+        next_sessions=upcoming_sessions,
+    )
+
+
+# -- loading: a fixed number of queries --------------------------------------------------------
+
+
+def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]:
+    """Progress for the enrollments ``enrollments_query`` selects (a select of Enrollment.id).
+
+    Six queries, whatever the number of enrollments, series, modules or sessions."""
+    people = db.session.execute(
+        select(
+            Enrollment.id,
+            Enrollment.series_id,
+            Enrollment.user_id,
+            Enrollment.status,
+            User.display_name,
+            Region.id,
+            Region.name,
+            Region.regierungsbezirk,
+        )
+        .join(User, User.id == Enrollment.user_id)
+        .outerjoin(Region, Region.id == User.region_id)
+        .where(Enrollment.id.in_(enrollments_query))
+        .order_by(User.display_name, Enrollment.id)
+    ).all()
+    if not people:
+        return []
+    series_ids = {row[1] for row in people}
+    rules = {series.id: Rules.of(series) for series in db.session.scalars(select(Series).where(Series.id.in_(series_ids)))}
+    modules_by_series: dict[int, list[ModuleInput]] = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            Module.series_id,
+            Module.id,
+            Module.title,
+            Module.position,
+            Module.required,
+            Module.teaching_units,
+            Module.assessment_kind,
+            Module.max_points,
+            Module.pass_mark,
+        ).where(Module.series_id.in_(series_ids))
+    ):
+        modules_by_series[row[0]].append(ModuleInput(*row[1:]))
+    sessions_by_series: dict[int, list[SessionInput]] = defaultdict(list)
+    for row in db.session.execute(
+        select(Module.series_id, Session.id, Session.module_id, Session.date, Session.start_time, Session.end_time, Session.place)
+        .join(Module, Module.id == Session.module_id)
+        .where(Module.series_id.in_(series_ids))
+    ):
+        sessions_by_series[row[0]].append(SessionInput(*row[1:]))
+    attendance: dict[int, dict[int, str]] = defaultdict(dict)
+    for enrollment_id, session_id, status in db.session.execute(
+        select(Attendance.enrollment_id, Attendance.session_id, Attendance.status).where(
+            Attendance.enrollment_id.in_(enrollments_query)
+        )
+    ):
+        attendance[enrollment_id][session_id] = status
+    assessments: dict[int, list[AssessmentInput]] = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            Assessment.enrollment_id,
+            Assessment.module_id,
+            Assessment.attempt,
+            Assessment.result,
+            Assessment.points,
+            Assessment.feedback,
+            Assessment.assessed_on,
+        ).where(Assessment.enrollment_id.in_(enrollments_query))
+    ):
+        assessments[row[0]].append(AssessmentInput(*row[1:]))
+
+    return [
+        compute_progress(
+            user_id=user_id,
+            enrollment_id=enrollment_id,
+            series_id=series_id,
+            name=name,
+            region=region_name,
+            enrollment_status=status,
+            rules=rules[series_id],
+            modules=modules_by_series.get(series_id, []),
+            sessions=sessions_by_series.get(series_id, []),
+            attendance=attendance.get(enrollment_id, {}),
+            assessments=assessments.get(enrollment_id, []),
+            now=now,
+            region_id=region_id,
+            regierungsbezirk=regierungsbezirk,
+        )
+        for enrollment_id, series_id, user_id, status, name, region_id, region_name, regierungsbezirk in people
+    ]
+
+
+def progress_for_enrollment(enrollment_id: int, today: date | datetime | None = None) -> ParticipantProgress:
+    """One enrollment's progress; raises ``LookupError`` for an unknown enrollment.
+
+    ``today``: see ``moment`` (default: now)."""
+    results = _load(select(Enrollment.id).where(Enrollment.id == enrollment_id), moment(today))
+    if not results:
+        raise LookupError(f"no enrollment {enrollment_id}")
+    return results[0]
+
+
+def progress_for_series(series_id: int, today: date | datetime | None = None) -> list[ParticipantProgress]:
+    """Every enrollment of a series (withdrawn ones included), ordered by name; fixed number of queries."""
+    return _load(select(Enrollment.id).where(Enrollment.series_id == series_id), moment(today))
+
+
+def progress_for_user(user_id: int, today: date | datetime | None = None) -> list[ParticipantProgress]:
+    """Every enrollment of one user (usually one), newest series first; fixed number of queries."""
+    results = _load(select(Enrollment.id).where(Enrollment.user_id == user_id), moment(today))
+    return sorted(results, key=lambda item: item.series_id, reverse=True)
