@@ -32,7 +32,7 @@ def database_url(value: str | None) -> str | None:
     return value
 
 
-INSECURE_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConfig
+INSECURE_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - a marker, refused by ProductionConfig  # nosec B105
 
 
 class Config:
@@ -109,7 +109,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     WIRLEARN_ENV = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
+    SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105 - test runs only  # nosec B105
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("WIRLEARN_TEST_DATABASE_URL")) or "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False

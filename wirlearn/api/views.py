@@ -38,4 +38,5 @@ def token(data):
         raise ApiProblem(401, _("E-Mail-Adresse oder Passwort ist falsch."))
     access_token, lifetime = issue_token(user)
     db.session.commit()
-    return {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime}
+    # "Bearer" is a token type, not a secret.
+    return {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime}  # nosec B105

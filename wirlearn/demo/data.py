@@ -3,7 +3,7 @@
 Everything here is invented. Names reflect who works in integration in Hessen.
 """
 
-DEMO_PASSWORD = "wirlearn-demo"  # noqa: S105 - documented demo password, refused in production
+DEMO_PASSWORD = "wirlearn-demo"  # noqa: S105 - documented demo password, refused in production  # nosec B105
 
 ADMIN = ("admin@wir-hessen.example", "Claudia Brenner")
 TRAINERS = (

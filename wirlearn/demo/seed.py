@@ -138,7 +138,7 @@ def _held(session: Session, today: date) -> bool:
 
 
 def _record_attendance(today, sessions_by_module, enrollments, trainer) -> None:
-    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+    rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not security  # nosec B311
     held = [session for sessions in sessions_by_module for session in sessions if _held(session, today)]
     for index, enrollment in enumerate(enrollments):
         statuses = ["present"] * len(held)
@@ -177,7 +177,7 @@ def _record_attendance(today, sessions_by_module, enrollments, trainer) -> None:
 
 
 def _record_assessments(today, modules, sessions_by_module, enrollments, trainer) -> None:
-    rng = random.Random(11)  # noqa: S311 - demo data, not security
+    rng = random.Random(11)  # noqa: S311 - reproducible demo data, not security  # nosec B311
     for module_index, (module, sessions) in enumerate(zip(modules, sessions_by_module, strict=True)):
         if not sessions or not all(_held(session, today) for session in sessions):
             continue
