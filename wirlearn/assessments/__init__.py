@@ -1,7 +1,10 @@
-"""Assessments per module."""
+"""Assessments per module: the assessment list with history, and the export."""
 
 from flask import Flask
 
 
 def register(app: Flask) -> None:
     import wirlearn.models  # noqa: F401 - complete metadata
+    from wirlearn.assessments import views
+
+    app.register_blueprint(views.bp)

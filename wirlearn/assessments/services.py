@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 
 from wirlearn import signals
 from wirlearn.assessments.models import ASSESSMENT_RESULTS, Assessment
+from wirlearn.attendance.services import person_sort_key
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
 from wirlearn.core.timeutil import local_today, utcnow
@@ -151,10 +152,11 @@ def _rows(module_id: int, series_id: int, user_ids: set[int] | None = None) -> l
         .order_by(Assessment.enrollment_id, Assessment.attempt.desc())
     ):
         attempts.setdefault(assessment.enrollment_id, []).append(_attempt_view(assessment, editor_name))
-    return [
+    rows = [
         SheetRow(enrollment_id, user_id, name, region, attempts.get(enrollment_id, []))
         for enrollment_id, user_id, name, region in people
     ]
+    return sorted(rows, key=lambda row: person_sort_key(row.name))
 
 
 def load_sheet(module_id: int) -> Sheet | None:

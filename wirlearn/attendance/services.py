@@ -13,6 +13,7 @@ with a German message (and field messages keyed by user id).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,6 +40,17 @@ STATUS_LABELS = {
 }
 NOTE_MAX_LENGTH = 500
 SUBMISSION_KEY_MAX_LENGTH = 64
+
+
+# Letters NFKD does not split into base letter + accent.
+_FOLD = str.maketrans({"đ": "d", "Đ": "d", "ı": "i", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae"})
+
+
+def person_sort_key(name: str) -> tuple[str, str]:
+    """Sort names as a German reader expects: "Đorđe" with D, "Özdemir" with O, case ignored
+    (the database's binary order would put every accented initial after Z)."""
+    base = unicodedata.normalize("NFKD", name.translate(_FOLD))
+    return ("".join(char for char in base if not unicodedata.combining(char)).casefold(), name)
 
 
 def status_label(status: str | None) -> str:
@@ -190,20 +202,23 @@ def load_roster(session_id: int) -> Roster | None:
         version=session.attendance_version,
         updated_at=session.attendance_updated_at,
         updated_by=updated_by.display_name if updated_by else None,
-        rows=[
-            RosterRow(
-                enrollment_id=enrollment_id,
-                user_id=user_id,
-                name=name,
-                region=region,
-                status=attendance.status if attendance else None,
-                note=attendance.note if attendance else "",
-                roster_version=attendance.roster_version if attendance else None,
-                updated_at=attendance.updated_at if attendance else None,
-                updated_by=editor_name,
-            )
-            for enrollment_id, user_id, name, region, attendance, editor_name in rows
-        ],
+        rows=sorted(
+            (
+                RosterRow(
+                    enrollment_id=enrollment_id,
+                    user_id=user_id,
+                    name=name,
+                    region=region,
+                    status=attendance.status if attendance else None,
+                    note=attendance.note if attendance else "",
+                    roster_version=attendance.roster_version if attendance else None,
+                    updated_at=attendance.updated_at if attendance else None,
+                    updated_by=editor_name,
+                )
+                for enrollment_id, user_id, name, region, attendance, editor_name in rows
+            ),
+            key=lambda row: person_sort_key(row.name),
+        ),
     )
 
 
@@ -244,10 +259,11 @@ def _changed_since(session_id: int, series_id: int, version: int) -> list[Change
         )
         .order_by(participant.display_name, participant.id)
     ).all()
-    return [
+    changed = [
         ChangedRow(enrollment_id, user_id, name, attendance.status, attendance.note, attendance.updated_at, editor_name)
         for attendance, enrollment_id, user_id, name, editor_name in rows
     ]
+    return sorted(changed, key=lambda row: person_sort_key(row.name))
 
 
 def _existing_submission(key: str | None) -> RosterSubmission | None:

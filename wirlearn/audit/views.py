@@ -1,0 +1,188 @@
+"""The admin page that lists and filters the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from wirlearn.audit.models import AuditEvent
+from wirlearn.auth.models import User, UserRole
+from wirlearn.core.access import roles_required
+from wirlearn.core.timeutil import LOCAL_TZ
+from wirlearn.extensions import db
+from wirlearn.programme.models import Module, Series, Session
+
+bp = Blueprint("audit", __name__, url_prefix="/verwaltung")
+
+PER_PAGE = 50
+ACTION_LABELS = {
+    "attendance.recorded": _l("Anwesenheit erfasst"),
+    "attendance.changed": _l("Anwesenheit geändert"),
+    "assessment.recorded": _l("Bewertung erfasst"),
+    "assessment.reassessed": _l("Neu bewertet"),
+    "access.refused": _l("Zugriff verweigert"),
+}
+FIELD_LABELS = {
+    "status": _l("Status"),
+    "note": _l("Notiz"),
+    "result": _l("Ergebnis"),
+    "points": _l("Punkte"),
+    "feedback": _l("Rückmeldung"),
+    "assessed_on": _l("Bewertet am"),
+    "attempt": _l("Versuch"),
+    "roster_version": _l("Listenstand"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
+def value_label(key: str, value) -> str:
+    """A stored value as a person reads it (status codes in German)."""
+    from wirlearn.assessments.services import result_label
+    from wirlearn.attendance.services import status_label
+
+    if value is None or value == "":
+        return "–"
+    if key == "status":
+        return status_label(value) or str(value)
+    if key == "result":
+        return result_label(value) or str(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Filters:
+    subject_id: int | None
+    actor_id: int | None
+    series_id: int | None
+    module_id: int | None
+    session_id: int | None
+    action: str | None
+    date_from: date | None
+    date_to: date | None
+    errors: dict[str, str]
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= 12 else None
+
+
+def _date_arg(name: str, errors: dict[str, str]) -> date | None:
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = _("Bitte ein gültiges Datum angeben.")
+        return None
+
+
+def read_filters() -> Filters:
+    errors: dict[str, str] = {}
+    action = request.args.get("aktion") or None
+    return Filters(
+        subject_id=_int_arg("person"),
+        actor_id=_int_arg("wer"),
+        series_id=_int_arg("reihe"),
+        module_id=_int_arg("modul"),
+        session_id=_int_arg("termin"),
+        action=action if action and len(action) <= 60 else None,
+        date_from=_date_arg("von", errors),
+        date_to=_date_arg("bis", errors),
+        errors=errors,
+    )
+
+
+def _utc_start(day: date) -> datetime:
+    """Local midnight of ``day`` as naive UTC, the form the database holds."""
+    from datetime import UTC
+
+    return datetime.combine(day, time(), tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+
+
+def filtered_query(filters: Filters):
+    query = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    if filters.subject_id:
+        query = query.where(AuditEvent.subject_user_id == filters.subject_id)
+    if filters.actor_id:
+        query = query.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.series_id:
+        query = query.where(AuditEvent.series_id == filters.series_id)
+    if filters.module_id:
+        query = query.where(AuditEvent.module_id == filters.module_id)
+    if filters.session_id:
+        query = query.where(AuditEvent.session_id == filters.session_id)
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.date_from:
+        query = query.where(AuditEvent.occurred_at >= _utc_start(filters.date_from))
+    if filters.date_to:
+        query = query.where(AuditEvent.occurred_at < _utc_start(filters.date_to + timedelta(days=1)))
+    return query
+
+
+def _choices():
+    """Options of the filter form: five queries, however long the trail is."""
+    people = db.session.execute(
+        select(User.id, User.display_name)
+        .where(User.id.in_(select(AuditEvent.subject_user_id).where(AuditEvent.subject_user_id.is_not(None)).distinct()))
+        .order_by(User.display_name)
+    ).all()
+    staff = db.session.execute(
+        select(User.id, User.display_name)
+        .where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(("admin", "trainer")))))
+        .order_by(User.display_name)
+    ).all()
+    series = db.session.execute(
+        select(Series.id, Series.title).order_by(Series.start_date.desc().nulls_last(), Series.id.desc())
+    ).all()
+    modules = db.session.execute(
+        select(Module.id, Module.title, Series.title)
+        .join(Series, Module.series_id == Series.id)
+        .order_by(Series.id.desc(), Module.position)
+    ).all()
+    sessions = db.session.execute(
+        select(Session.id, Session.date, Session.start_time, Module.title)
+        .join(Module, Session.module_id == Module.id)
+        .order_by(Session.date.desc(), Session.start_time)
+    ).all()
+    actions = sorted(db.session.scalars(select(AuditEvent.action).distinct()), key=action_label)
+    return {"people": people, "staff": staff, "series": series, "modules": modules, "sessions": sessions, "actions": actions}
+
+
+@bp.get("/protokoll")
+@roles_required("admin")
+def index():
+    filters = read_filters()
+    page = db.paginate(filtered_query(filters), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    events = list(page.items)
+    user_ids = {event.actor_id for event in events} | {event.subject_user_id for event in events}
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids - {None}))).all())
+    module_titles = dict(
+        db.session.execute(select(Module.id, Module.title).where(Module.id.in_({e.module_id for e in events} - {None}))).all()
+    )
+    session_dates = dict(
+        db.session.execute(select(Session.id, Session.date).where(Session.id.in_({e.session_id for e in events} - {None}))).all()
+    )
+    return render_template(
+        "audit/index.html",
+        page=page,
+        events=events,
+        filters=filters,
+        names=names,
+        module_titles=module_titles,
+        session_dates=session_dates,
+        choices=_choices(),
+        action_label=action_label,
+        value_label=value_label,
+        field_labels=FIELD_LABELS,
+    )
