@@ -1,4 +1,5 @@
-"""Bulk test data for progress: many coordinators in one series, with attendance and assessments."""
+"""Test data for progress: attendance, assessments and certificates for one coordinator, and
+many coordinators in one series at once."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from tests.factories import SeriesRef
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.auth.models import User
+from wirlearn.certificates.models import Certificate, SigningKey
+from wirlearn.core.timeutil import local_today, utcnow
 from wirlearn.extensions import db
-from wirlearn.programme.models import Enrollment, Region
+from wirlearn.programme.models import Enrollment, Region, Session
 from wirlearn.programme.services import seed_regions
 
 _batch = itertools.count(1)
@@ -81,3 +84,59 @@ def populate(app, series: SeriesRef, count: int) -> list[int]:
         db.session.add_all(rows)
         db.session.commit()
         return [enrollment.id for enrollment in enrollments]
+
+
+_codes = itertools.count(1)
+
+
+def enrollment_id(app, series: SeriesRef, user) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(Enrollment.id).where(Enrollment.series_id == series.id, Enrollment.user_id == user.id))
+
+
+def record(app, series: SeriesRef, user, statuses: dict[int, str] | None = None, results: dict[int, str] | None = None) -> int:
+    """Attendance (session id → status; default: present everywhere held) and assessments
+    (module id → result; default: every module passed) for one enrollment; saves the rosters."""
+    enrollment = enrollment_id(app, series, user)
+    with app.app_context():
+        today = local_today()
+        held = [sid for sid in series.session_ids if db.session.get(Session, sid).date < today]
+        statuses = dict.fromkeys(held, "present") if statuses is None else statuses
+        for session_id, status in statuses.items():
+            db.session.add(Attendance(session_id=session_id, enrollment_id=enrollment, status=status, note="Zug fiel aus"))
+            db.session.get(Session, session_id).attendance_version = 1
+        results = dict.fromkeys(series.module_ids, "passed") if results is None else results
+        for module_id, result in results.items():
+            db.session.add(
+                Assessment(
+                    module_id=module_id,
+                    enrollment_id=enrollment,
+                    attempt=1,
+                    result=result,
+                    assessed_on=today,
+                    feedback="Gut gemacht",
+                )
+            )
+        db.session.commit()
+    return enrollment
+
+
+def add_certificate(app, enrollment: int, status: str = "valid") -> str:
+    with app.app_context():
+        if db.session.get(SigningKey, "test-key") is None:
+            db.session.add(SigningKey(kid="test-key", public_jwk={"kty": "RSA"}))
+        code = f"TESTCODE{next(_codes)}"
+        db.session.add(
+            Certificate(
+                code=code,
+                enrollment_id=enrollment,
+                snapshot={"holder": "x"},
+                credential="header.payload.signature",
+                kid="test-key",
+                status=status,
+                revoked_at=utcnow() if status == "revoked" else None,
+                revoked_reason="Irrtum" if status == "revoked" else None,
+            )
+        )
+        db.session.commit()
+    return code

@@ -16,7 +16,7 @@ from wirlearn.attendance.models import Attendance
 from wirlearn.demo import seed as demo
 from wirlearn.demo.seed import seed_demo
 from wirlearn.extensions import db
-from wirlearn.programme.models import Enrollment, Series
+from wirlearn.programme.models import Enrollment, Series, Session
 from wirlearn.progress.services import progress_for_enrollment, progress_for_series, progress_for_user
 
 TODAY = date(2026, 11, 25)
@@ -36,6 +36,9 @@ def test_progress_for_enrollment_reads_attendance_and_current_assessment(app, fa
         )
         s1, s2 = series.sessions_by_module[first]
         s3, _s4 = series.sessions_by_module[second]
+        # The rosters of the held sessions were saved (s3 without a row for this participant).
+        for session_id in (s1, s2, s3):
+            db.session.get(Session, session_id).attendance_version = 1
         db.session.add_all(
             [
                 Attendance(session_id=s1, enrollment_id=enrollment.id, status="present"),
@@ -70,7 +73,7 @@ def test_progress_for_enrollment_reads_attendance_and_current_assessment(app, fa
         assert result.modules[1].max_points == 100 and result.modules[1].pass_mark == 60
         assert result.missing == [
             "Anwesenheit 66 % – mindestens 75 % nötig",
-            "Modul 2: noch 1 Sitzung ausstehend",
+            "Modul 2: noch 1 Termin ausstehend",
             "Modul 2: nicht bestanden",
         ]
         assert result.reachable is True
@@ -87,12 +90,17 @@ def test_progress_for_enrollment_reads_attendance_and_current_assessment(app, fa
             progress_for_enrollment(999999)
 
 
-def test_a_session_of_today_is_held_once_it_has_ended(app, factory, coordinator):
+def test_a_session_of_today_is_held_once_it_has_ended_and_recorded(app, factory, coordinator):
     series = factory.series(coordinators=(coordinator,), days=((0,),), modules=({"title": "Heute"},), today=TODAY)
     with app.app_context():
         enrollment_id = db.session.scalar(db.select(Enrollment.id).where(Enrollment.series_id == series.id))
-        assert progress_for_enrollment(enrollment_id, today=datetime.combine(TODAY, at(15, 59))).sessions_held == 0
-        assert progress_for_enrollment(enrollment_id, today=datetime.combine(TODAY, time(16, 0))).sessions_held == 1
+        assert progress_for_enrollment(enrollment_id, today=datetime.combine(TODAY, at(15, 59))).sessions_upcoming == 1
+        ended = progress_for_enrollment(enrollment_id, today=datetime.combine(TODAY, time(16, 0)))
+        assert (ended.sessions_held, ended.sessions_unrecorded) == (0, 1)
+        db.session.get(Session, series.session_ids[0]).attendance_version = 1
+        db.session.commit()
+        recorded = progress_for_enrollment(enrollment_id, today=datetime.combine(TODAY, time(16, 0)))
+        assert (recorded.sessions_held, recorded.sessions_attended) == (1, 0)
 
 
 def test_progress_for_a_series_costs_the_same_queries_for_3_and_300(app, factory):

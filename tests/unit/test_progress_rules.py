@@ -26,10 +26,19 @@ from wirlearn.progress.services import (
 NOW = datetime(2026, 11, 25, 12, 0)
 
 
-def sessions_for(module_id: int, offsets: list[int], first_id: int) -> list[SessionInput]:
-    """Sessions 9:00–16:00 on days relative to NOW (negative: held)."""
+def sessions_for(module_id: int, offsets: list[int], first_id: int, recorded: bool | None = None) -> list[SessionInput]:
+    """Sessions 9:00–16:00 on days relative to NOW (negative: held); past ones have a saved
+    roster unless ``recorded`` says otherwise."""
     return [
-        SessionInput(first_id + index, module_id, (NOW + timedelta(days=offset)).date(), time(9), time(16), "Raum 1")
+        SessionInput(
+            first_id + index,
+            module_id,
+            (NOW + timedelta(days=offset)).date(),
+            time(9),
+            time(16),
+            "Raum 1",
+            recorded=offset < 0 if recorded is None else recorded,
+        )
         for index, offset in enumerate(offsets)
     ]
 
@@ -90,8 +99,8 @@ def test_no_session_held_yet():
     assert result.eligible is False
     # Nothing about attendance yet; each module says what is still to come.
     assert result.missing == [
-        "Modul 1: 2 Sitzungen und die Bewertung stehen noch aus",
-        "Modul 2: 1 Sitzung und die Bewertung stehen noch aus",
+        "Modul 1: 2 Termine und die Bewertung stehen noch aus",
+        "Modul 2: 1 Termin und die Bewertung stehen noch aus",
     ]
     assert [module.state for module in result.modules] == [STATE_RUNNING, STATE_RUNNING]
     assert [module.assessment for module in result.modules] == ["pending", "pending"]
@@ -103,7 +112,7 @@ def test_required_module_with_sessions_to_come_is_not_eligible_even_if_assessed(
     assert result.modules[1].assessment == "passed"
     assert result.modules[1].sessions_upcoming == 1
     assert result.eligible is False
-    assert result.missing == ["Modul 2: noch 1 Sitzung ausstehend"]
+    assert result.missing == ["Modul 2: noch 1 Termin ausstehend"]
 
 
 def test_withdrawn_participant_is_never_eligible():
@@ -273,7 +282,7 @@ def test_attendance_no_longer_reachable_is_said_early():
     result = progress(modules=[ModuleInput(1, "Grundlagen")], sessions=sessions, attendance=attendance, assessments=[])
     assert result.reachable is False
     assert result.missing[0] == "Anwesenheit 40 % – mindestens 80 % nötig. Mindestanwesenheit nicht mehr erreichbar"
-    assert result.missing[1] == "Modul 1: 5 Sitzungen und die Bewertung stehen noch aus"
+    assert result.missing[1] == "Modul 1: 5 Termine und die Bewertung stehen noch aus"
 
 
 def test_minimum_per_module():
@@ -297,13 +306,41 @@ def test_minimum_per_module():
 
 
 def test_session_counts_as_held_once_its_end_is_past():
-    sessions = sessions_for(1, [0], 1)  # today 9:00–16:00
+    sessions = sessions_for(1, [0], 1, recorded=True)  # today 9:00–16:00, roster saved
     kwargs = {"modules": [ModuleInput(1, "Grundlagen")], "sessions": sessions, "attendance": {}, "assessments": []}
     during = progress(now=datetime.combine(NOW.date(), time(15, 59)), **kwargs)
     after = progress(now=datetime.combine(NOW.date(), time(16, 0)), **kwargs)
     assert (during.sessions_held, during.sessions_upcoming) == (0, 1)
     assert (after.sessions_held, after.sessions_upcoming) == (1, 0)
+    # Saved roster without a row for this participant: not attended.
     assert after.missing[0].startswith("Anwesenheit 0 %")
+
+
+def test_ended_session_without_a_saved_roster_neither_counts_nor_lets_anyone_through():
+    modules = [ModuleInput(1, "Grundlagen", position=1), ModuleInput(2, "Vertiefung", position=2, required=False)]
+    sessions = (
+        sessions_for(1, [-9, -8, -7, -6], 1)
+        + sessions_for(1, [-1], 5, recorded=False)
+        + sessions_for(2, [-2], 11, recorded=False)
+    )
+    attendance = {1: "present", 2: "present", 3: "present", 4: "absent"}
+    result = progress(modules=modules, sessions=sessions, attendance=attendance, assessments=[AssessmentInput(1, 1, "passed")])
+    # 3 of 4 recorded sessions (75 %); the two unrecorded ones may still be attended: 5 of 6 reachable.
+    assert (result.sessions_attended, result.sessions_held, result.sessions_unrecorded) == (3, 4, 2)
+    assert result.reachable is True
+    assert result.eligible is False
+    assert result.missing == [
+        "Anwesenheit 75 % – mindestens 80 % nötig",
+        "Modul 1: Anwesenheit für 1 Termin noch nicht erfasst",
+    ]
+    first = result.modules[0]
+    assert first.state == STATE_PASSED and not first.finished
+    assert [(entry.ended, entry.held) for entry in first.sessions][-1] == (True, False)
+    # A row of this participant's own is a recorded attendance even before the version moves.
+    attendance[5] = "present"
+    assert progress(
+        modules=modules, sessions=sessions, attendance=attendance, assessments=[AssessmentInput(1, 1, "passed")]
+    ).eligible
 
 
 def test_module_without_sessions_depends_on_its_assessment_only():

@@ -4,7 +4,12 @@ data in a fixed number of queries, however many participants a series has.
 The rules (DESIGN.md, the series' completion rules), decided once here:
 
 * **Held session**: a session counts as held once its end (local wall-clock time in Hessen) is
-  past. A held session without an attendance row counts as not attended.
+  past and its attendance has been recorded (the roster was saved, or this participant has a
+  row). A held session without an attendance row for the participant counts as not attended.
+* **Ended, attendance not recorded yet** (no roster saved for it): the session counts neither
+  for nor against the rate yet — a coordinator is not told "nicht mehr erreichbar" the evening
+  before the trainer enters the list — but, like a session still to come, a required module
+  with such a session is not finished, so nobody becomes eligible on missing data.
 * **Which sessions count for attendance**: all sessions of the series, those of optional modules
   included (DESIGN.md: "over all sessions"; the module form tells admins "Wahlmodule zählen für
   die Anwesenheit"). An optional module never blocks otherwise: its assessment does not matter,
@@ -20,14 +25,15 @@ The rules (DESIGN.md, the series' completion rules), decided once here:
   the participant is not eligible while counted sessions are still to come.
 * **Sessions still to come in a required module**: the module is not finished, so the
   participant is not eligible yet, even if an assessment is already recorded ("Modul 2: noch
-  1 Sitzung ausstehend"); without an assessment the module's assessment is ``pending``.
+  1 Termin ausstehend"); without an assessment the module's assessment is ``pending``.
 * **Assessment**: the current result is the highest attempt; ``Assessment.result`` already
   holds the pass/fail decided by the pass mark. Every required module must be passed; an
   optional module never blocks, whatever its result.
 * **Withdrawn** participants are never eligible and nothing can be reached any more; their
   only missing item says so.
 * **Reachable**: whether the minimum attendance (overall and per required module, when the
-  series sets one) can still be met if every session still to come is attended.
+  series sets one) can still be met if every session still to come (or not recorded yet) is
+  attended.
 * ``eligible`` is exactly ``not missing``.
 """
 
@@ -131,6 +137,7 @@ class SessionInput:
     start_time: time
     end_time: time
     place: str = ""
+    recorded: bool = False  # a roster has been saved for this session (attendance_version > 0)
 
     @property
     def ends_at(self) -> datetime:
@@ -151,6 +158,17 @@ class AssessmentInput:
 
 
 @dataclass(frozen=True)
+class SessionAttendance:
+    """One session as this participant sees it."""
+
+    session: SessionInput
+    ended: bool
+    held: bool  # ended and attendance recorded
+    status: str | None  # "present" | "late" | "excused" | "absent" | None (no row for this participant)
+    counts: bool  # counts as attended under the series' rules
+
+
+@dataclass(frozen=True)
 class ModuleProgress:
     module_id: int
     title: str
@@ -165,6 +183,7 @@ class ModuleProgress:
     points: Decimal | None
     number: int = 0  # 1-based place in the series' module order, as the pages show it
     sessions_upcoming: int = 0
+    sessions_unrecorded: int = 0  # ended, attendance not recorded yet
     attendance_percent: int | None = None
     state: str = STATE_RUNNING  # one of MODULE_STATES
     assessment_kind: str = "pass_fail"
@@ -173,11 +192,12 @@ class ModuleProgress:
     attempts: int = 0
     assessed_on: date | None = None
     feedback: str = ""
+    sessions: list[SessionAttendance] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
-        """Every session held (a module without sessions is finished)."""
-        return self.sessions_upcoming == 0
+        """Every session held and recorded (a module without sessions is finished)."""
+        return self.sessions_upcoming == 0 and self.sessions_unrecorded == 0
 
 
 @dataclass(frozen=True)
@@ -199,6 +219,7 @@ class ParticipantProgress:
     sessions_held: int = 0
     sessions_attended: int = 0
     sessions_upcoming: int = 0
+    sessions_unrecorded: int = 0
     attendance_percent: int | None = None
     min_attendance_percent: int = 80
     attendance_met: bool = True  # the minimum over sessions held so far
@@ -271,13 +292,16 @@ def compute_progress(
     module_results: list[ModuleProgress] = []
     missing: list[str] = []
     reachable = not withdrawn
-    held_total = attended_total = upcoming_total = 0
+    held_total = attended_total = upcoming_total = unrecorded_total = 0
     upcoming_sessions: list[SessionInput] = []
     for number, module in enumerate(ordered_modules, start=1):
-        module_sessions = sessions_by_module.get(module.id, [])
-        held = [session for session in module_sessions if session.ends_at <= now]
+        module_sessions = sorted(sessions_by_module.get(module.id, []), key=lambda item: (item.date, item.start_time, item.id))
+        ended = [session for session in module_sessions if session.ends_at <= now]
+        held = [session for session in ended if session.recorded or session.id in attendance]
+        unrecorded = [session for session in ended if not (session.recorded or session.id in attendance)]
         upcoming = [session for session in module_sessions if session.ends_at > now]
         upcoming_sessions.extend(upcoming)
+        still_open = len(upcoming) + len(unrecorded)  # may yet be attended
         attended = sum(1 for session in held if rules.counts_as_attended(attendance.get(session.id)))
         best, attempts = current.get(module.id, (None, 0))
         assessment = best.result if best is not None else PENDING
@@ -286,7 +310,7 @@ def compute_progress(
         elif assessment == FAILED:
             state = STATE_FAILED
         else:
-            state = STATE_RUNNING if upcoming else STATE_AWAITING
+            state = STATE_RUNNING if still_open else STATE_AWAITING
         module_results.append(
             ModuleProgress(
                 module_id=module.id,
@@ -302,6 +326,7 @@ def compute_progress(
                 points=best.points if best is not None else None,
                 number=number,
                 sessions_upcoming=len(upcoming),
+                sessions_unrecorded=len(unrecorded),
                 attendance_percent=percent(attended, len(held)),
                 state=state,
                 assessment_kind=module.assessment_kind,
@@ -310,18 +335,29 @@ def compute_progress(
                 attempts=attempts,
                 assessed_on=best.assessed_on if best is not None else None,
                 feedback=best.feedback if best is not None else "",
+                sessions=[
+                    SessionAttendance(
+                        session=session,
+                        ended=session.ends_at <= now,
+                        held=session in held,
+                        status=attendance.get(session.id),
+                        counts=session in held and rules.counts_as_attended(attendance.get(session.id)),
+                    )
+                    for session in module_sessions
+                ],
             )
         )
         held_total += len(held)
         attended_total += attended
         upcoming_total += len(upcoming)
+        unrecorded_total += len(unrecorded)
         if not module.required:
             continue
         if upcoming and assessment == PENDING:
             missing.append(
                 ngettext(
-                    "Modul %(number)s: %(num)d Sitzung und die Bewertung stehen noch aus",
-                    "Modul %(number)s: %(num)d Sitzungen und die Bewertung stehen noch aus",
+                    "Modul %(number)s: %(num)d Termin und die Bewertung stehen noch aus",
+                    "Modul %(number)s: %(num)d Termine und die Bewertung stehen noch aus",
                     len(upcoming),
                     number=number,
                 )
@@ -329,19 +365,28 @@ def compute_progress(
         elif upcoming:
             missing.append(
                 ngettext(
-                    "Modul %(number)s: noch %(num)d Sitzung ausstehend",
-                    "Modul %(number)s: noch %(num)d Sitzungen ausstehend",
+                    "Modul %(number)s: noch %(num)d Termin ausstehend",
+                    "Modul %(number)s: noch %(num)d Termine ausstehend",
                     len(upcoming),
                     number=number,
                 )
             )
-        elif assessment == PENDING:
+        if unrecorded:
+            missing.append(
+                ngettext(
+                    "Modul %(number)s: Anwesenheit für %(num)d Termin noch nicht erfasst",
+                    "Modul %(number)s: Anwesenheit für %(num)d Termine noch nicht erfasst",
+                    len(unrecorded),
+                    number=number,
+                )
+            )
+        if not upcoming and assessment == PENDING:
             missing.append(_("Modul %(number)s: Bewertung steht noch aus", number=number))
         if assessment == FAILED:
             missing.append(_("Modul %(number)s: nicht bestanden", number=number))
         module_minimum = rules.min_module_attendance_percent
         if module_minimum is not None and module_sessions:
-            module_reachable = meets(attended + len(upcoming), len(module_sessions), module_minimum)
+            module_reachable = meets(attended + still_open, len(held) + still_open, module_minimum)
             reachable = reachable and module_reachable
             if held and not meets(attended, len(held), module_minimum):
                 text = _(
@@ -355,7 +400,8 @@ def compute_progress(
                 missing.append(text)
 
     overall_met = meets(attended_total, held_total, rules.min_attendance_percent)
-    overall_reachable = meets(attended_total + upcoming_total, held_total + upcoming_total, rules.min_attendance_percent)
+    still_open_total = upcoming_total + unrecorded_total
+    overall_reachable = meets(attended_total + still_open_total, held_total + still_open_total, rules.min_attendance_percent)
     reachable = reachable and overall_reachable
     if not overall_met:
         text = _(
@@ -388,6 +434,7 @@ def compute_progress(
         sessions_held=held_total,
         sessions_attended=attended_total,
         sessions_upcoming=upcoming_total,
+        sessions_unrecorded=unrecorded_total,
         attendance_percent=percent(attended_total, held_total),
         min_attendance_percent=rules.min_attendance_percent,
         attendance_met=overall_met,
@@ -442,7 +489,16 @@ def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]
         modules_by_series[row[0]].append(ModuleInput(*row[1:]))
     sessions_by_series: dict[int, list[SessionInput]] = defaultdict(list)
     for row in db.session.execute(
-        select(Module.series_id, Session.id, Session.module_id, Session.date, Session.start_time, Session.end_time, Session.place)
+        select(
+            Module.series_id,
+            Session.id,
+            Session.module_id,
+            Session.date,
+            Session.start_time,
+            Session.end_time,
+            Session.place,
+            Session.attendance_version > 0,
+        )
         .join(Module, Module.id == Session.module_id)
         .where(Module.series_id.in_(series_ids))
     ):

@@ -1,0 +1,404 @@
+"""What the pages show beyond one participant's progress: certificate status, the programme
+overview of a series (filters, sorting, counts, per-module and per-session figures), a
+participant's record for the detail page and the dashboard. Each loads in a fixed number of
+queries, however many participants a series has."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import Select, func, select
+
+from wirlearn.assessments.models import Assessment
+from wirlearn.attendance.models import Attendance
+from wirlearn.certificates.models import Certificate
+from wirlearn.core.timeutil import utcnow
+from wirlearn.extensions import db
+from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
+from wirlearn.progress.services import (
+    ParticipantProgress,
+    Rules,
+    moment,
+    percent,
+    progress_for_enrollment,
+    progress_for_series,
+    progress_for_user,
+)
+
+# -- certificates ------------------------------------------------------------------------------
+
+CERT_ISSUED, CERT_EXPIRED, CERT_REVOKED, CERT_ELIGIBLE, CERT_NOT_YET = "issued", "expired", "revoked", "eligible", "not_yet"
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    """What a participant's certificate card says: ``issued`` (a valid certificate), ``expired``,
+    ``revoked`` (the latest one was revoked and none is valid), ``eligible`` (every rule met, not
+    issued yet) or ``not_yet``."""
+
+    status: str
+    certificate_id: int | None = None
+    code: str | None = None
+    issued_at: datetime | None = None
+    valid_until: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+def certificates_by_enrollment(enrollment_ids: Select | list[int]) -> dict[int, Certificate]:
+    """Per enrollment the certificate that counts: the valid one, else the newest. One query."""
+    found: dict[int, Certificate] = {}
+    rows = db.session.scalars(
+        select(Certificate).where(Certificate.enrollment_id.in_(enrollment_ids)).order_by(Certificate.issued_at, Certificate.id)
+    )
+    for certificate in rows:
+        current = found.get(certificate.enrollment_id)
+        if current is None or current.status != "valid":
+            found[certificate.enrollment_id] = certificate
+    return found
+
+
+def certificate_state(
+    progress: ParticipantProgress, certificate: Certificate | None, now: datetime | None = None
+) -> CertificateState:
+    now = now or utcnow()
+    if certificate is not None:
+        details = {
+            "certificate_id": certificate.id,
+            "code": certificate.code,
+            "issued_at": certificate.issued_at,
+            "valid_until": certificate.valid_until,
+            "revoked_at": certificate.revoked_at,
+        }
+        if certificate.status == "valid":
+            expired = certificate.valid_until is not None and certificate.valid_until < now
+            return CertificateState(CERT_EXPIRED if expired else CERT_ISSUED, **details)
+        if certificate.status == "revoked" and not progress.eligible:
+            return CertificateState(CERT_REVOKED, **details)
+    return CertificateState(CERT_ELIGIBLE if progress.eligible else CERT_NOT_YET)
+
+
+# -- the overview of a series ------------------------------------------------------------------
+
+# One status per participant, for the filter, the sort order (who falls behind first) and the
+# counts. "open" means something is missing that can still be done.
+STATUS_UNREACHABLE, STATUS_OPEN, STATUS_ELIGIBLE, STATUS_CERTIFIED, STATUS_WITHDRAWN = (
+    "unreachable",
+    "open",
+    "eligible",
+    "certified",
+    "withdrawn",
+)
+PARTICIPANT_STATUSES = (STATUS_UNREACHABLE, STATUS_OPEN, STATUS_ELIGIBLE, STATUS_CERTIFIED, STATUS_WITHDRAWN)
+SORT_KEYS = ("name", "region", "bezirk", "attendance", "status")
+
+
+def participant_status(progress: ParticipantProgress, certificate: CertificateState) -> str:
+    if progress.withdrawn:
+        return STATUS_WITHDRAWN
+    if certificate.status == CERT_ISSUED:
+        return STATUS_CERTIFIED
+    if progress.eligible:
+        return STATUS_ELIGIBLE
+    if not progress.reachable:
+        return STATUS_UNREACHABLE
+    return STATUS_OPEN
+
+
+@dataclass(frozen=True)
+class Row:
+    progress: ParticipantProgress
+    status: str
+    certificate: CertificateState
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    module_id: int
+    number: int
+    title: str
+    required: bool
+    teaching_units: int
+    participants: int  # not withdrawn
+    passed: int
+    failed: int
+    pending: int
+    sessions_total: int
+    sessions_held: int
+    assessment_kind: str = "pass_fail"
+
+    @property
+    def passed_percent(self) -> int | None:
+        return percent(self.passed, self.participants)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    session_id: int
+    module_number: int
+    module_title: str
+    date: date
+    start_time: time
+    end_time: time
+    place: str
+    held: bool
+    attended: int  # counted as attended under the series' rules (participants not withdrawn)
+    expected: int  # participants not withdrawn
+
+    @property
+    def attended_percent(self) -> int | None:
+        return percent(self.attended, self.expected) if self.held else None
+
+
+@dataclass(frozen=True)
+class Counts:
+    regions_covered: int
+    regions_total: int
+    enrolled: int  # every enrollment, withdrawn ones included
+    withdrawn: int
+    eligible: int  # every rule met now (certified ones included)
+    certified: int  # enrollments with a valid certificate
+    open: int
+    unreachable: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    region_id: int | None = None
+    bezirk: str | None = None
+    status: str | None = None
+    sort: str = "name"
+    descending: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.region_id or self.bezirk or self.status)
+
+
+@dataclass(frozen=True)
+class Overview:
+    series: Series
+    rules: Rules
+    filters: Filters
+    rows: list[Row]  # filtered and sorted
+    total: int  # participants before filtering
+    counts: Counts
+    modules: list[ModuleSummary]
+    sessions: list[SessionSummary]
+    uncovered_regions: list[str]
+    regions: list[tuple[int, str]] = field(default_factory=list)  # filter choices
+    bezirke: list[str] = field(default_factory=list)
+
+
+def _sort_key(sort: str):
+    order = {status: index for index, status in enumerate(PARTICIPANT_STATUSES)}
+    keys = {
+        "name": lambda row: (row.progress.name.casefold(),),
+        "region": lambda row: ((row.progress.region or "").casefold(), row.progress.name.casefold()),
+        "bezirk": lambda row: ((row.progress.regierungsbezirk or ""), (row.progress.region or ""), row.progress.name.casefold()),
+        # Unknown rates (nothing held yet) sort first: nothing to compare.
+        "attendance": lambda row: (
+            -1 if row.progress.attendance_rate is None else row.progress.attendance_rate,
+            row.progress.name.casefold(),
+        ),
+        "status": lambda row: (order[row.status], row.progress.name.casefold()),
+    }
+    return keys[sort]
+
+
+def filter_choices() -> tuple[list[tuple[int, str]], list[str]]:
+    """Regions (id, name) and Regierungsbezirke the overview can be filtered by; one query."""
+    regions = db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk).order_by(Region.name)).all()
+    return [(region_id, name) for region_id, name, _bezirk in regions], sorted({bezirk for *_rest, bezirk in regions if bezirk})
+
+
+def series_overview(series_id: int, filters: Filters | None = None, today: date | datetime | None = None) -> Overview | None:
+    """The overview of one series, or ``None`` if it does not exist. Counts and figures cover the
+    whole series; ``rows`` are the participants the filters select, sorted as asked."""
+    filters = filters or Filters()
+    series = db.session.get(Series, series_id)
+    if series is None:
+        return None
+    now = moment(today)
+    rules = Rules.of(series)
+    participants = progress_for_series(series_id, today=now)
+    enrollment_ids = select(Enrollment.id).where(Enrollment.series_id == series_id)
+    certificates = certificates_by_enrollment(enrollment_ids)
+    all_rows = []
+    for progress in participants:
+        state = certificate_state(progress, certificates.get(progress.enrollment_id))
+        all_rows.append(Row(progress, participant_status(progress, state), state))
+
+    modules = list(db.session.scalars(select(Module).where(Module.series_id == series_id).order_by(Module.position, Module.id)))
+    numbers = {module.id: number for number, module in enumerate(modules, start=1)}
+    sessions = list(
+        db.session.scalars(
+            select(Session)
+            .join(Module, Module.id == Session.module_id)
+            .where(Module.series_id == series_id)
+            .order_by(Session.date, Session.start_time, Session.id)
+        )
+    )
+    per_session: dict[int, Counter] = defaultdict(Counter)
+    for session_id, status, count in db.session.execute(
+        select(Attendance.session_id, Attendance.status, func.count())
+        .join(Enrollment, Enrollment.id == Attendance.enrollment_id)
+        .where(Enrollment.series_id == series_id, Enrollment.status != "withdrawn")
+        .group_by(Attendance.session_id, Attendance.status)
+    ):
+        per_session[session_id][status] = count
+    regions = db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk).order_by(Region.name)).all()
+
+    active = [row for row in all_rows if row.status != STATUS_WITHDRAWN]
+    by_status = Counter(row.status for row in all_rows)
+    covered = {row.progress.region_id for row in all_rows if row.progress.region_id is not None}
+    counts = Counts(
+        regions_covered=len(covered),
+        regions_total=len(regions),
+        enrolled=len(all_rows),
+        withdrawn=by_status[STATUS_WITHDRAWN],
+        eligible=sum(1 for row in all_rows if row.progress.eligible),
+        certified=sum(1 for row in all_rows if row.certificate.status == CERT_ISSUED),
+        open=by_status[STATUS_OPEN],
+        unreachable=by_status[STATUS_UNREACHABLE],
+    )
+    module_summaries = []
+    for module in modules:
+        results = Counter(item.assessment for row in active for item in row.progress.modules if item.module_id == module.id)
+        module_sessions = [session for session in sessions if session.module_id == module.id]
+        module_summaries.append(
+            ModuleSummary(
+                module_id=module.id,
+                number=numbers[module.id],
+                title=module.title,
+                required=module.required,
+                teaching_units=module.teaching_units,
+                participants=len(active),
+                passed=results["passed"],
+                failed=results["failed"],
+                pending=results["pending"],
+                sessions_total=len(module_sessions),
+                sessions_held=sum(1 for session in module_sessions if session.ends_at <= now),
+                assessment_kind=module.assessment_kind,
+            )
+        )
+    module_titles = {module.id: module.title for module in modules}
+    session_summaries = [
+        SessionSummary(
+            session_id=session.id,
+            module_number=numbers[session.module_id],
+            module_title=module_titles[session.module_id],
+            date=session.date,
+            start_time=session.start_time,
+            end_time=session.end_time,
+            place=session.place,
+            held=session.ends_at <= now,
+            attended=sum(count for status, count in per_session[session.id].items() if rules.counts_as_attended(status)),
+            expected=len(active),
+        )
+        for session in sessions
+    ]
+
+    rows = all_rows
+    if filters.region_id:
+        rows = [row for row in rows if row.progress.region_id == filters.region_id]
+    if filters.bezirk:
+        rows = [row for row in rows if row.progress.regierungsbezirk == filters.bezirk]
+    if filters.status:
+        rows = [row for row in rows if row.status == filters.status]
+    rows = sorted(rows, key=_sort_key(filters.sort if filters.sort in SORT_KEYS else "name"), reverse=filters.descending)
+
+    return Overview(
+        series=series,
+        rules=rules,
+        filters=filters,
+        rows=rows,
+        total=len(all_rows),
+        counts=counts,
+        modules=module_summaries,
+        sessions=session_summaries,
+        uncovered_regions=[name for region_id, name, _bezirk in regions if region_id not in covered],
+        regions=[(region_id, name) for region_id, name, _bezirk in regions],
+        bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}),
+    )
+
+
+# -- one participant: dashboard and detail page ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    module_id: int
+    attempt: int
+    result: str
+    points: object
+    feedback: str
+    assessed_on: date
+
+
+@dataclass(frozen=True)
+class ParticipantRecord:
+    """Everything the dashboard and the detail page show about one enrollment."""
+
+    progress: ParticipantProgress
+    series: Series
+    certificate: CertificateState
+    notes: dict[int, str]  # session id → attendance note
+    history: dict[int, list[AssessmentRecord]]  # module id → every attempt, newest first
+
+
+def _records(progresses: list[ParticipantProgress]) -> list[ParticipantRecord]:
+    if not progresses:
+        return []
+    ids = [item.enrollment_id for item in progresses]
+    series = {
+        item.id: item for item in db.session.scalars(select(Series).where(Series.id.in_({p.series_id for p in progresses})))
+    }
+    certificates = certificates_by_enrollment(ids)
+    notes: dict[int, dict[int, str]] = defaultdict(dict)
+    for enrollment_id, session_id, note in db.session.execute(
+        select(Attendance.enrollment_id, Attendance.session_id, Attendance.note).where(
+            Attendance.enrollment_id.in_(ids), Attendance.note != ""
+        )
+    ):
+        notes[enrollment_id][session_id] = note
+    history: dict[int, dict[int, list[AssessmentRecord]]] = defaultdict(lambda: defaultdict(list))
+    for row in db.session.execute(
+        select(
+            Assessment.enrollment_id,
+            Assessment.module_id,
+            Assessment.attempt,
+            Assessment.result,
+            Assessment.points,
+            Assessment.feedback,
+            Assessment.assessed_on,
+        )
+        .where(Assessment.enrollment_id.in_(ids))
+        .order_by(Assessment.attempt.desc())
+    ):
+        history[row[0]][row[1]].append(AssessmentRecord(*row[1:]))
+    return [
+        ParticipantRecord(
+            progress=item,
+            series=series[item.series_id],
+            certificate=certificate_state(item, certificates.get(item.enrollment_id)),
+            notes=notes.get(item.enrollment_id, {}),
+            history=history.get(item.enrollment_id, {}),
+        )
+        for item in progresses
+    ]
+
+
+def participant_record(enrollment_id: int, today: date | datetime | None = None) -> ParticipantRecord | None:
+    """One enrollment's record, or ``None`` if there is no such enrollment."""
+    try:
+        progress = progress_for_enrollment(enrollment_id, today=today)
+    except LookupError:
+        return None
+    return _records([progress])[0]
+
+
+def records_for_user(user_id: int, today: date | datetime | None = None) -> list[ParticipantRecord]:
+    """Every enrollment of a user (the coordinator dashboard); fixed number of queries."""
+    return _records(progress_for_user(user_id, today=today))
