@@ -125,6 +125,7 @@ def add_certificate(app, enrollment: int, status: str = "valid") -> str:
     with app.app_context():
         if db.session.get(SigningKey, "test-key") is None:
             db.session.add(SigningKey(kid="test-key", public_jwk={"kty": "RSA"}))
+            db.session.flush()  # no relationship tells the unit of work to insert the key first
         code = f"TESTCODE{next(_codes)}"
         db.session.add(
             Certificate(

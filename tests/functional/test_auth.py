@@ -9,7 +9,7 @@ from wirlearn.extensions import db
 
 def test_login_lands_each_role_on_its_start_page(client, login, admin, trainer, coordinator):
     login(client, admin)
-    assert client.get("/").headers["Location"] == "/verwaltung/reihen"
+    assert client.get("/").headers["Location"] == "/programm"  # the programme overview (wirlearn/progress)
 
 
 def test_wrong_password_is_refused_in_german_and_audited(app, client, coordinator):
