@@ -317,3 +317,17 @@ def test_overview_downloads_as_csv_and_xlsx_with_filters(
     assert "Ayşe Yılmaz" in names and "Đorđe Petrović" in names
     assert all(not (isinstance(name, str) and name.startswith("=")) for name in names)
     assert client.get(f"/programm/reihen/{main_series.id}/export.pdf").status_code == 404
+
+
+def test_pages_in_english(app, client, login, admin, coordinator, main_series):
+    record(app, main_series, coordinator, results={main_series.module_ids[0]: "failed"})
+    client.post("/sprache", data={"lang": "en"})
+    login(client, coordinator)
+    page = client.get("/mein-fortschritt").get_data(as_text=True)
+    assert "My progress" in page and "What is still missing" in page
+    assert "Module 1: not passed" in page and "Module 2: assessment still pending" in page
+    client.post("/abmelden")
+    client.post("/sprache", data={"lang": "en"})
+    login(client, admin)
+    page = client.get(f"/programm/reihen/{main_series.id}").get_data(as_text=True)
+    assert "Programme overview" in page and "Completion per module" in page
