@@ -306,6 +306,7 @@ def save_assessments(
         if assessment.enrollment_id not in current or assessment.attempt > current[assessment.enrollment_id].attempt:
             current[assessment.enrollment_id] = assessment
     recorded: list[Assessment] = []
+    audits: list[tuple[int, Assessment | None, Assessment]] = []
     now = utcnow()
     for user_id, (result, points, feedback, assessed_on) in clean.items():
         enrollment_id = enrollment_by_user[user_id]
@@ -324,7 +325,12 @@ def save_assessments(
             recorded_by_id=actor_id,
         )
         db.session.add(assessment)
-        db.session.flush()
+        recorded.append(assessment)
+        audits.append((user_id, previous, assessment))
+    # One flush for all new attempts (a batched INSERT), then their audit events with the ids:
+    # a fixed number of statements however many people a list changes.
+    db.session.flush()
+    for user_id, previous, assessment in audits:
         record(
             "assessment.recorded" if previous is None else "assessment.reassessed",
             "assessment",
@@ -336,7 +342,6 @@ def save_assessments(
             series_id=module.series_id,
             module_id=module_id,
         )
-        recorded.append(assessment)
     if not recorded:
         # Nothing new: leave the version where it was so other open pages stay valid.
         db.session.execute(

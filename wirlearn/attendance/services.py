@@ -353,6 +353,7 @@ def save_roster(
         db.session.add(RosterSubmission(key=submission_key, session_id=session_id, version=new_version))
 
     changed_enrollments: set[int] = set()
+    written = []
     for user_id, enrollment_id, row, entry in changes:
         before = {"status": row.status, "note": row.note} if row else None
         if row is None:
@@ -363,7 +364,12 @@ def save_roster(
         row.roster_version = new_version
         row.updated_at = now
         row.updated_by_id = actor_id
-        db.session.flush()
+        written.append((user_id, row, before, entry))
+        changed_enrollments.add(enrollment_id)
+    # One flush for all rows (batched UPDATE/INSERT), then the audit events with the new ids:
+    # a fixed number of statements however many rows a roster changes.
+    db.session.flush()
+    for user_id, row, before, entry in written:
         record(
             "attendance.recorded" if before is None else "attendance.changed",
             "attendance",
@@ -376,7 +382,6 @@ def save_roster(
             module_id=session.module_id,
             session_id=session_id,
         )
-        changed_enrollments.add(enrollment_id)
     db.session.flush()
     signals.attendance_saved.send(session, changed_enrollment_ids=changed_enrollments)
     return SaveResult(version=new_version, changed_enrollment_ids=changed_enrollments)
