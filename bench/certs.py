@@ -11,12 +11,15 @@ from bench.generator import generate_programme
 from bench.report import NOT_ON_MAIN
 
 SERVICES = "wirlearn.certificates.services"
+BATCH = "wirlearn.certificates.batch"
 
 
 def issuing_service():
-    issue = optional(SERVICES, "issue_certificates")
+    """The series batch: ``issue_all(series_id, issued_by_id=…)`` yielding one step per
+    certificate, each committed on its own (what the admin page, CLI and API use)."""
+    issue = optional(BATCH, "issue_all")
     if issue is None:
-        raise FeatureMissing(f"{SERVICES}.issue_certificates")
+        raise FeatureMissing(f"{BATCH}.issue_all")
     return issue
 
 
@@ -42,9 +45,14 @@ def prepare(ctx: Context, url: str, count: int) -> list[str]:
 
 
 def issue_all(issue, series_id: int, admin_id: int) -> int:
-    """Issue every eligible participant's certificate in a series; how many were issued."""
-    result = issue(series_id, actor_id=admin_id)
-    return len(result.issued)
+    """Issue every eligible participant's certificate in a series; how many were issued.
+    Steps are counted, not kept: the batch streams."""
+    issued = 0
+    for step in issue(series_id, issued_by_id=admin_id):
+        if not step.ok:
+            raise RuntimeError(f"issuing failed for {step.name}: {step.message}")
+        issued += 1
+    return issued
 
 
 def revoke(app, code: str) -> float:
@@ -55,7 +63,7 @@ def revoke(app, code: str) -> float:
     from wirlearn.extensions import db
 
     with app.app_context():
-        revoke_certificate(code, reason="Benchmark: Widerruf", actor_id=None)
+        revoke_certificate(code, "Benchmark: Widerruf", revoked_by_id=None)
         db.session.commit()
         committed = time.monotonic()
         db.engine.dispose()
