@@ -44,9 +44,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
+from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
+import flask_babel
 from sqlalchemy import Select, select
 
 from wirlearn.assessments.models import Assessment
@@ -139,7 +140,7 @@ class SessionInput:
     place: str = ""
     recorded: bool = False  # a roster has been saved for this session (attendance_version > 0)
 
-    @property
+    @cached_property
     def ends_at(self) -> datetime:
         return datetime.combine(self.date, self.end_time)
 
@@ -236,6 +237,27 @@ class ParticipantProgress:
 # -- the computation ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Messages:
+    """The missing items' translations, looked up once: flask_babel's ``gettext`` finds the
+    request's catalog again on every call, which dominated a 300-participant overview."""
+
+    translations: Any  # babel.support.Translations or NullTranslations
+
+    def gettext(self, text: str, **variables) -> str:
+        result = self.translations.ugettext(text)
+        return result % variables if variables else result
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        return self.translations.ungettext(singular, plural, num) % variables
+
+
+def current_messages() -> Messages:
+    """The messages in the current request's language (German msgids outside a request)."""
+    return Messages(flask_babel.get_translations())
+
+
 def moment(today: date | datetime | None) -> datetime:
     """The point in (local, naive) time progress is computed at.
 
@@ -275,13 +297,18 @@ def compute_progress(
     now: datetime,
     region_id: int | None = None,
     regierungsbezirk: str | None = None,
+    messages: Messages | None = None,
 ) -> ParticipantProgress:
     """A participant's progress and eligibility, from loaded data only (no database access).
 
     ``attendance`` maps session id → status for this enrollment; ``assessments`` are this
     enrollment's assessment rows (every attempt); ``now`` is naive local time. The rules are
     those in this module's docstring; every unmet rule yields one German sentence in
-    ``missing``, and ``eligible`` is true exactly when nothing is missing."""
+    ``missing`` (in the request's language when there is one), and ``eligible`` is true exactly
+    when nothing is missing."""
+    messages = messages or current_messages()
+    _ = messages.gettext
+    ngettext = messages.ngettext
     ordered_modules = sorted(modules, key=lambda module: (module.position, module.id))
     sessions_by_module: dict[int, list[SessionInput]] = defaultdict(list)
     for session in sessions:
@@ -302,6 +329,7 @@ def compute_progress(
         upcoming = [session for session in module_sessions if session.ends_at > now]
         upcoming_sessions.extend(upcoming)
         still_open = len(upcoming) + len(unrecorded)  # may yet be attended
+        held_ids = {session.id for session in held}
         attended = sum(1 for session in held if rules.counts_as_attended(attendance.get(session.id)))
         best, attempts = current.get(module.id, (None, 0))
         assessment = best.result if best is not None else PENDING
@@ -339,9 +367,9 @@ def compute_progress(
                     SessionAttendance(
                         session=session,
                         ended=session.ends_at <= now,
-                        held=session in held,
+                        held=session.id in held_ids,
                         status=attendance.get(session.id),
-                        counts=session in held and rules.counts_as_attended(attendance.get(session.id)),
+                        counts=session.id in held_ids and rules.counts_as_attended(attendance.get(session.id)),
                     )
                     for session in module_sessions
                 ],
@@ -524,6 +552,7 @@ def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]
     ):
         assessments[row[0]].append(AssessmentInput(*row[1:]))
 
+    messages = current_messages()
     return [
         compute_progress(
             user_id=user_id,
@@ -540,6 +569,7 @@ def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]
             now=now,
             region_id=region_id,
             regierungsbezirk=regierungsbezirk,
+            messages=messages,
         )
         for enrollment_id, series_id, user_id, status, name, region_id, region_name, regierungsbezirk in people
     ]
