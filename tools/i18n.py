@@ -1,6 +1,6 @@
 """Keep the translation catalogs: one English catalog per feature (German is the source language).
 
-    python tools/i18n.py update    extract messages, add new ones to each feature's en catalog
+    python tools/i18n.py update [FEATURE ...]   add new messages to the features' en catalogs
     python tools/i18n.py missing   list messages without an English translation
     python tools/i18n.py compile   write the .mo files the app loads (make does this)
     python tools/i18n.py check     exit 1 if any English translation is missing (the tests do this)
@@ -11,6 +11,7 @@ catalog also holds wirlearn/*.py and the shared templates (base.html, errors/, m
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,17 +85,25 @@ def missing(feature: str) -> list[str]:
     return result
 
 
+def _without_dates(content: bytes) -> bytes:
+    return b"\n".join(line for line in content.splitlines() if b"-Date:" not in line)
+
+
 def update(feature: str) -> None:
+    """Add new messages to the feature's catalog; leaves the file alone when nothing changed."""
     template = extract(feature)
     if not len(template):
         return
     catalog = load_po(feature)
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, omit_header=False, sort_output=True, no_location=True)
     path = po_path(feature)
+    if path.exists() and _without_dates(path.read_bytes()) == _without_dates(buffer.getvalue()):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=0, omit_header=False, sort_output=True, no_location=True)
+    path.write_bytes(buffer.getvalue())
 
 
 def compile_all() -> None:
@@ -114,7 +123,8 @@ def main(argv: list[str]) -> int:
         compile_all()
         return 0
     if command == "update":
-        for feature in features():
+        chosen = argv[2:] or features()
+        for feature in chosen:
             update(feature)
         command = "missing"
     if command in ("missing", "check"):

@@ -20,22 +20,28 @@ def add_nav_item(app: Flask, endpoint: str, label, roles: tuple[str, ...], order
     app.extensions.setdefault("wirlearn_nav", []).append(NavItem(endpoint, label, frozenset(roles), order))
 
 
+def _is_current(item_url: str) -> bool:
+    """The item of the page itself and of the pages below it (/verwaltung/reihen/1 under "Reihen")."""
+    path = request.path
+    return path == item_url or (item_url != "/" and path.startswith(item_url.rstrip("/") + "/"))
+
+
 def nav_for_current_user() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     items = sorted(current_app.extensions.get("wirlearn_nav", []), key=lambda item: item.order)
-    blueprint_path = request.endpoint or ""
     result = []
     for item in items:
         if not current_user.has_role(*item.roles):
             continue
-        result.append(
-            {
-                "url": url_for(item.endpoint),
-                "label": str(item.label),
-                "current": blueprint_path == item.endpoint,
-            }
-        )
+        url = url_for(item.endpoint)
+        result.append({"url": url, "label": str(item.label), "current": False, "_match": len(url) if _is_current(url) else -1})
+    # Only the most specific matching item is marked as the current page.
+    best = max(result, key=lambda entry: entry["_match"], default=None)
+    if best is not None and best["_match"] >= 0:
+        best["current"] = True
+    for entry in result:
+        del entry["_match"]
     return result
 
 
