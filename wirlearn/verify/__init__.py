@@ -1,7 +1,12 @@
-"""The public verification page and JSON."""
+"""The public verification page and JSON, and the JWKS: no login."""
 
 from flask import Flask
 
 
 def register(app: Flask) -> None:
     import wirlearn.models  # noqa: F401 - complete metadata
+    from wirlearn.api import register_api_blueprint
+    from wirlearn.verify import api, views
+
+    app.register_blueprint(views.bp)
+    register_api_blueprint(app, api.blp)

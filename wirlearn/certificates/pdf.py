@@ -1,0 +1,257 @@
+"""The printable certificate: one A4 page in German, built with reportlab from the snapshot.
+
+Fira Sans (TrueType, SIL OFL, wirlearn/core/fonts) is embedded as a subset, so names such as
+"Ayşe Yılmaz", "Đorđe Petrović" or "Nguyễn Thị Hương" print as written. Fonts are registered
+once per process. The PDF is made on demand from the snapshot (it is not stored); issuing makes
+it once as a check, so a certificate whose PDF cannot be made is never issued.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdfcanvas
+from reportlab.platypus import Paragraph, Table, TableStyle
+
+from wirlearn.certificates import codes, qr
+from wirlearn.certificates.signing import parse_time
+from wirlearn.core.timeutil import to_local
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "core" / "fonts"
+FONTS = {
+    "Fira": "FiraSans_400Regular.ttf",
+    "Fira-SemiBold": "FiraSans_600SemiBold.ttf",
+    "Fira-Bold": "FiraSans_700Bold.ttf",
+}
+# KERN colours: text (dark navy), action blue, a light neutral for rules and table lines.
+INK = colors.HexColor("#171A2B")
+BLUE = colors.HexColor("#1A3DA5")
+MUTED = colors.HexColor("#4A4E5E")
+RULE = colors.HexColor("#C8CCD8")
+DANGER = colors.HexColor("#C31C13")
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 22 * mm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+QR_SIZE = 27 * mm  # quiet zone included; the symbol itself is about 21 mm wide
+
+_fonts_ready = False
+_font_lock = threading.Lock()
+
+
+def register_fonts() -> None:
+    """Register the embedded fonts with reportlab (once per process)."""
+    global _fonts_ready
+    if _fonts_ready:
+        return
+    with _font_lock:
+        if not _fonts_ready:
+            for name, filename in FONTS.items():
+                pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+            pdfmetrics.registerFontFamily("Fira", normal="Fira", bold="Fira-Bold", italic="Fira", boldItalic="Fira-Bold")
+            _fonts_ready = True
+
+
+@dataclass(frozen=True)
+class StatusNote:
+    """A line printed across the top of a copy made after the certificate stopped being valid."""
+
+    text: str
+
+
+def local_date(value: str | datetime | None) -> str:
+    """A snapshot timestamp or date as 25.11.2026 (local time in Hessen)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if len(value) == 10:  # a plain date
+            year, month, day = value.split("-")
+            return f"{day}.{month}.{year}"
+        value = parse_time(value).replace(tzinfo=None)
+    return f"{to_local(value):%d.%m.%Y}"
+
+
+def _style(name: str, font: str, size: float, leading: float | None = None, align=TA_CENTER, color=INK) -> ParagraphStyle:
+    return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.25, alignment=align, textColor=color)
+
+
+def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _fitting_size(text: str, font: str, largest: float, smallest: float, width: float) -> float:
+    size = largest
+    while size > smallest and pdfmetrics.stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
+
+
+class _Writer:
+    """Places blocks from the top of the page downwards, centred in the content width."""
+
+    def __init__(self, canvas, top: float):
+        self.canvas = canvas
+        self.y = top
+
+    def block(self, flowable, gap_before: float = 0, width: float = CONTENT_WIDTH) -> None:
+        self.y -= gap_before
+        _w, height = flowable.wrapOn(self.canvas, width, PAGE_HEIGHT)
+        flowable.drawOn(self.canvas, MARGIN + (CONTENT_WIDTH - width) / 2, self.y - height)
+        self.y -= height
+
+
+def render(snapshot: dict[str, Any], code: str, note: StatusNote | None = None) -> bytes:
+    """The certificate as PDF bytes."""
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = pdfcanvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, lang="de-DE")
+    s = snapshot
+    canvas.setTitle(f"{s['certificate_title']} – {s['holder_name']}")
+    canvas.setAuthor(s["issuer_name"] or s["provider"])
+    canvas.setSubject(s["series_title"])
+    canvas.setCreator("wirlearn")
+
+    _frame(canvas, s)
+    writer = _Writer(canvas, PAGE_HEIGHT - 52 * mm)
+    if note is not None:
+        writer.block(_paragraph(note.text, _style("note", "Fira-Bold", 13, color=DANGER)))
+        writer.y -= 4 * mm
+    writer.block(_paragraph("ZERTIFIKAT", _style("kicker", "Fira-SemiBold", 13, color=BLUE)))
+    writer.block(_paragraph("Hiermit wird bestätigt, dass", _style("lead", "Fira", 12)), gap_before=9 * mm)
+    name_size = _fitting_size(s["holder_name"], "Fira-Bold", 28, 20, CONTENT_WIDTH)
+    writer.block(_paragraph(s["holder_name"], _style("name", "Fira-Bold", name_size)), gap_before=4 * mm)
+    writer.block(_paragraph("die Qualifizierungsreihe", _style("lead2", "Fira", 12)), gap_before=5 * mm)
+    writer.block(_paragraph(f"„{s['series_title']}“", _style("series", "Fira-SemiBold", 13)), gap_before=2 * mm)
+    period = _period(s)
+    provider_line = f"Anbieter: {s['provider']}" + (f" · {period}" if period else "")
+    writer.block(_paragraph(provider_line, _style("provider", "Fira", 11, color=MUTED)), gap_before=1.5 * mm)
+    writer.block(
+        _paragraph("erfolgreich abgeschlossen und erhält das Zertifikat", _style("lead3", "Fira", 12)), gap_before=5 * mm
+    )
+    title_size = _fitting_size(s["certificate_title"], "Fira-Bold", 20, 15, CONTENT_WIDTH)
+    writer.block(_paragraph(s["certificate_title"], _style("title", "Fira-Bold", title_size, color=BLUE)), gap_before=3 * mm)
+
+    writer.block(_modules_table(s), gap_before=9 * mm, width=CONTENT_WIDTH - 20 * mm)
+    if s.get("criteria"):
+        writer.block(
+            _paragraph(s["criteria"], _style("criteria", "Fira", 8.5, align=TA_LEFT, color=MUTED)),
+            gap_before=2.5 * mm,
+            width=CONTENT_WIDTH - 20 * mm,
+        )
+
+    place_date = ", ".join(part for part in (s.get("place"), local_date(s["issued_at"])) if part)
+    _signatures(canvas, s, place_date)
+    _verification(canvas, s, code)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _period(s: dict[str, Any]) -> str:
+    if s.get("start_date") and s.get("end_date"):
+        return f"{local_date(s['start_date'])} bis {local_date(s['end_date'])}"
+    return ""
+
+
+def _frame(canvas, s: dict[str, Any]) -> None:
+    """Header band with the issuing bodies and a thin rule, as on KERN pages."""
+    canvas.setFillColor(INK)
+    canvas.rect(0, PAGE_HEIGHT - 8 * mm, PAGE_WIDTH, 8 * mm, stroke=0, fill=1)
+    canvas.setFillColor(BLUE)
+    canvas.rect(0, PAGE_HEIGHT - 9.2 * mm, PAGE_WIDTH, 1.2 * mm, stroke=0, fill=1)
+    top = PAGE_HEIGHT - 22 * mm
+    left = _style("hdr-left", "Fira-SemiBold", 10.5, align=TA_LEFT)
+    right = _style("hdr-right", "Fira-SemiBold", 10.5, align=2)  # TA_RIGHT
+    half = CONTENT_WIDTH / 2 - 5 * mm
+    for text, style, x in ((s["provider"], left, MARGIN), (s.get("issuer_name") or "", right, PAGE_WIDTH - MARGIN - half)):
+        if text:
+            paragraph = _paragraph(text, style)
+            _w, height = paragraph.wrapOn(canvas, half, 40 * mm)
+            paragraph.drawOn(canvas, x, top - height + 10.5)
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.6)
+    canvas.line(MARGIN, PAGE_HEIGHT - 36 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 36 * mm)
+
+
+def _modules_table(s: dict[str, Any]) -> Table:
+    cell = _style("cell", "Fira", 9.5, align=TA_LEFT)
+    head = _style("head", "Fira-SemiBold", 9.5, align=TA_LEFT)
+    number = _style("num", "Fira", 9.5, align=2)
+    number_head = _style("numhead", "Fira-SemiBold", 9.5, align=2)
+    rows = [[_paragraph("Modul", head), _paragraph("Unterrichtseinheiten", number_head)]]
+    for module in s["modules"]:
+        rows.append([_paragraph(module["title"], cell), _paragraph(str(module["teaching_units"]), number)])
+    rows.append([_paragraph("Insgesamt", head), _paragraph(str(s["teaching_units_total"]), number_head)])
+    table = Table(rows, colWidths=[None, 36 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+                ("LINEBELOW", (0, 1), (-1, -2), 0.4, RULE),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
+
+
+def _signatures(canvas, s: dict[str, Any], place_date: str) -> None:
+    base = 78 * mm
+    canvas.setFillColor(INK)
+    canvas.setFont("Fira", 10.5)
+    canvas.drawString(MARGIN, base + 20 * mm, place_date)
+    bodies = [s["provider"]] + ([s["issuer_name"]] if s.get("issuer_name") else [])
+    width = (CONTENT_WIDTH - 12 * mm * (len(bodies) - 1)) / len(bodies)
+    label = _style("sig", "Fira", 8.5, align=TA_LEFT, color=MUTED)
+    canvas.setStrokeColor(INK)
+    canvas.setLineWidth(0.6)
+    for index, body in enumerate(bodies):
+        x = MARGIN + index * (width + 12 * mm)
+        canvas.line(x, base, x + width, base)
+        paragraph = _paragraph(f"Für {body}", label)
+        _w, height = paragraph.wrapOn(canvas, width, 30 * mm)
+        paragraph.drawOn(canvas, x, base - 2 * mm - height)
+
+
+def _verification(canvas, s: dict[str, Any], code: str) -> None:
+    """QR code bottom left, with the code and the URL beside it."""
+    url = s["verify_url"]
+    x, y = MARGIN - 1.5 * mm, 16 * mm
+    qr.draw(canvas, url, x, y, QR_SIZE)
+    text_x = x + QR_SIZE + 3 * mm
+    width = PAGE_WIDTH - MARGIN - text_x
+    canvas.setFillColor(INK)
+    canvas.setFont("Fira-SemiBold", 10)
+    canvas.drawString(text_x, y + QR_SIZE - 8 * mm, "Echtheit und Gültigkeit prüfen:")
+    url_size = _fitting_size(url, "Fira", 9.5, 6.5, width)
+    canvas.setFont("Fira", url_size)
+    canvas.setFillColor(BLUE)
+    canvas.drawString(text_x, y + QR_SIZE - 13 * mm, url)
+    canvas.setFillColor(INK)
+    canvas.setFont("Fira", 9.5)
+    canvas.drawString(text_x, y + QR_SIZE - 18 * mm, f"Prüfcode: {codes.grouped(code)}")
+    lines = ["Zusätzlich als digitaler Nachweis (Open Badges 3.0) elektronisch signiert."]
+    if s.get("valid_until"):
+        lines.insert(0, f"Gültig bis {local_date(s['valid_until'])}.")
+    canvas.setFont("Fira", 8)
+    canvas.setFillColor(MUTED)
+    for index, line in enumerate(lines):
+        canvas.drawString(text_x, y + QR_SIZE - 23 * mm - index * 3.6 * mm, line)

@@ -1,0 +1,191 @@
+"""What the public verification page and JSON say about a code: one query, a cached signature
+check, and the state always fresh from the database.
+
+The signature check is immutable for a given stored credential and snapshot, so its result is
+cached per process, keyed by (code, hash of the credential, hash of the snapshot, kid): a
+changed credential or snapshot is checked anew, while status, revocation and supersession are
+read from the database at every request (a revoked certificate shows as revoked at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from wirlearn.certificates import codes, keys, signing
+from wirlearn.certificates.models import Certificate, SigningKey
+from wirlearn.core.timeutil import utcnow
+from wirlearn.extensions import db
+
+CACHE_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    valid: bool
+    kid: str
+    reason: str | None = None  # one of signing.REASONS when not valid
+
+
+@dataclass(frozen=True)
+class Verification:
+    code: str
+    state: str  # valid | expired | revoked | superseded
+    snapshot: dict[str, Any]
+    issued_at: datetime
+    valid_until: datetime | None
+    revoked_at: datetime | None
+    superseded_at: datetime | None
+    successor_code: str | None
+    signature: SignatureCheck
+    key_retired: bool
+    checked_at: datetime
+
+    @property
+    def grouped_code(self) -> str:
+        return codes.grouped(self.code)
+
+    @property
+    def successor_grouped(self) -> str | None:
+        return codes.grouped(self.successor_code) if self.successor_code else None
+
+    @property
+    def trustworthy(self) -> bool:
+        """Shown as "Gültig" only when the state is valid and the signature holds."""
+        return self.state == "valid" and self.signature.valid
+
+
+_checks: dict[tuple[str, bytes, bytes, str], SignatureCheck] = {}
+_lock = threading.Lock()
+
+
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.encode("utf-8")).digest()
+
+
+def check_signature(code: str, credential: str, snapshot: dict[str, Any], kid: str, jwk: dict[str, Any]) -> SignatureCheck:
+    """Does the stored credential carry a valid RS256 signature by the registered key ``kid``,
+    and does it say exactly what the snapshot says? Cached (see module docstring)."""
+    snapshot_json = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    cache_key = (code, _digest(credential), _digest(snapshot_json), kid)
+    cached = _checks.get(cache_key)
+    if cached is not None:
+        return cached
+    result = _check(credential, snapshot, kid, jwk)
+    with _lock:
+        if len(_checks) >= CACHE_LIMIT:
+            _checks.clear()
+        _checks[cache_key] = result
+    return result
+
+
+def _check(credential: str, snapshot: dict[str, Any], kid: str, jwk: dict[str, Any]) -> SignatureCheck:
+    def key_for(token_kid: str):
+        return keys.public_key(kid, jwk) if token_kid == kid else None
+
+    try:
+        verified = signing.verify(credential, key_for, check_expiry=False)
+    except signing.CredentialRejected as rejected:
+        return SignatureCheck(False, kid, rejected.reason)
+    if verified.claims != signing.credential_claims(snapshot):
+        return SignatureCheck(False, kid, "content")
+    return SignatureCheck(True, kid)
+
+
+def clear_cache() -> None:
+    with _lock:
+        _checks.clear()
+
+
+def verify_code(raw_code: str | None, now: datetime | None = None) -> Verification | None:
+    """The verification of a code, or None for an unknown or malformed code (same answer)."""
+    code = codes.normalize(raw_code)
+    if code is None:
+        return None
+    newer = aliased(Certificate)
+    row = db.session.execute(
+        select(
+            Certificate.code,
+            Certificate.status,
+            Certificate.snapshot,
+            Certificate.credential,
+            Certificate.kid,
+            Certificate.issued_at,
+            Certificate.valid_until,
+            Certificate.revoked_at,
+            Certificate.superseded_at,
+            newer.code.label("successor_code"),
+            SigningKey.public_jwk,
+            SigningKey.retired_at,
+        )
+        .join(SigningKey, SigningKey.kid == Certificate.kid)
+        .outerjoin(newer, newer.supersedes_id == Certificate.id)
+        .where(Certificate.code == code)
+    ).first()
+    if row is None:
+        return None
+    now = now or utcnow()
+    if row.status in ("revoked", "superseded"):
+        state = row.status
+    elif row.valid_until is not None and row.valid_until <= now:
+        state = "expired"
+    else:
+        state = "valid"
+    signature = check_signature(row.code, row.credential, row.snapshot, row.kid, row.public_jwk)
+    return Verification(
+        code=row.code,
+        state=state,
+        snapshot=row.snapshot,
+        issued_at=row.issued_at,
+        valid_until=row.valid_until,
+        revoked_at=row.revoked_at,
+        superseded_at=row.superseded_at,
+        successor_code=row.successor_code,
+        signature=signature,
+        key_retired=row.retired_at is not None,
+        checked_at=now,
+    )
+
+
+def as_json(verification: Verification, verify_url_of) -> dict[str, Any]:
+    """The verification JSON (DESIGN.md public contract)."""
+    s = verification.snapshot
+    body: dict[str, Any] = {
+        "status": verification.state,
+        "code": verification.code,
+        "verify_url": s["verify_url"],
+        "certificate": {
+            "holder_name": s["holder_name"],
+            "title": s["certificate_title"],
+            "series": s["series_title"],
+            "provider": s["provider"],
+            "issuer": s["issuer_name"] or s["provider"],
+            "place": s["place"] or None,
+            "issued_at": s["issued_at"],
+            "valid_until": s["valid_until"],
+            "modules": [{"title": m["title"], "teaching_units": m["teaching_units"]} for m in s["modules"]],
+            "teaching_units_total": s["teaching_units_total"],
+        },
+        "signature": {
+            "valid": verification.signature.valid,
+            "kid": verification.signature.kid,
+            "algorithm": keys.ALGORITHM,
+        },
+        "checked_at": signing.format_time(verification.checked_at),
+    }
+    if not verification.signature.valid:
+        body["signature"]["reason"] = verification.signature.reason
+    if verification.revoked_at:
+        body["revoked_at"] = signing.format_time(verification.revoked_at)
+    if verification.superseded_at:
+        body["superseded_at"] = signing.format_time(verification.superseded_at)
+    if verification.successor_code:
+        body["superseded_by"] = {"code": verification.successor_code, "verify_url": verify_url_of(verification.successor_code)}
+    return body

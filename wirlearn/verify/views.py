@@ -1,0 +1,89 @@
+"""Public, no login: the verification page ``/v/{code}`` and the JWKS.
+
+The page is what a QR code on paper opens, possibly decades from now: the URL shapes never
+change. It sets no cookie (the language switch is a plain link with ``?lang=``), loads one
+small stylesheet, is not indexed, is rate-limited per address, and answers unknown and
+malformed codes with the same 404.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
+
+from wirlearn.certificates import codes, keys
+from wirlearn.core.access import public
+from wirlearn.extensions import limiter
+from wirlearn.verify import services
+
+bp = Blueprint("verify", __name__)
+
+NO_INDEX = "noindex, nofollow, noarchive"
+
+
+def verify_limit() -> str:
+    return current_app.config["RATELIMIT_VERIFY"]
+
+
+def chosen_locale() -> str | None:
+    lang = request.args.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else None
+
+
+def _render(template: str, status: int = 200, **context) -> Response:
+    lang = chosen_locale()
+    if lang:
+        with force_locale(lang):
+            html = render_template(template, lang=lang, **context)
+    else:
+        html = render_template(template, lang=str(get_locale()), **context)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["X-Robots-Tag"] = NO_INDEX
+    # The state may change at any moment (revocation): never serve a stored copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/v/<path:code>")
+@limiter.limit(verify_limit)
+@public
+def certificate(code: str):
+    verification = services.verify_code(code)
+    if verification is None:
+        return _render("verify/unknown.html", status=404)
+    return _render("verify/certificate.html", v=verification, successor_url=_successor_url(verification))
+
+
+def _successor_url(verification) -> str | None:
+    if not verification.successor_code:
+        return None
+    lang = chosen_locale()
+    return url_for("verify.certificate", code=verification.successor_code, **({"lang": lang} if lang else {}))
+
+
+@bp.get("/v")
+@bp.get("/v/")
+@limiter.limit(verify_limit)
+@public
+def lookup():
+    """A form to type the code printed on the paper; a well-formed code goes to its page."""
+    raw = request.args.get("code")
+    if raw:
+        code = codes.normalize(raw)
+        if code is not None:
+            lang = chosen_locale()
+            return redirect(url_for("verify.certificate", code=code, **({"lang": lang} if lang else {})))
+        return _render("verify/lookup.html", status=200, error=True, entered=raw[:80])
+    return _render("verify/lookup.html", error=False, entered="")
+
+
+@bp.get("/.well-known/jwks.json")
+@public
+def jwks():
+    body = json.dumps(keys.jwks(), separators=(",", ":"))
+    response = Response(body, mimetype="application/jwk-set+json")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
