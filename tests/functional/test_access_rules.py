@@ -16,6 +16,11 @@ PUBLIC_ENDPOINTS = {
     "auth.set_password",
     "api_token.token",
     "api-docs.openapi_json",
+    # Certificate verification: what a QR code on paper opens, for anyone (no login).
+    "verify.certificate",
+    "verify.lookup",
+    "verify.jwks",
+    "api_verify.verify",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from wirlearn.certificates import batch, keys
 from wirlearn.extensions import db
@@ -12,6 +12,7 @@ from wirlearn.programme.models import Series
 
 @click.command("issue-certificates")
 @click.option("--series", "series_id", type=int, required=True, help="ID der Reihe")
+@with_appcontext
 def issue_certificates(series_id: int) -> None:
     """Zertifikate für alle berechtigten Teilnehmenden einer Reihe ausstellen."""
     series = db.session.get(Series, series_id)

@@ -17,7 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -113,24 +113,46 @@ class _Writer:
         self.y -= height
 
 
+# Lowest point the flowing part (text, module table, place and date, signatures) may reach:
+# below it sit the QR code and the verification lines.
+FLOW_BOTTOM = 50 * mm
+TABLE_FONT_SIZES = (9.5, 8.5, 7.5, 6.5)
+
+
 def render(snapshot: dict[str, Any], code: str, note: StatusNote | None = None) -> bytes:
-    """The certificate as PDF bytes."""
+    """The certificate as PDF bytes. A long module list is set smaller until the page fits."""
     register_fonts()
+    for size in TABLE_FONT_SIZES:
+        buffer = io.BytesIO()
+        if _draw(buffer, snapshot, code, note, size):
+            return buffer.getvalue()
+    # Very many modules: the table moves to a second page ("Anlage").
     buffer = io.BytesIO()
-    canvas = pdfcanvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, lang="de-DE")
-    s = snapshot
+    _draw(buffer, snapshot, code, note, TABLE_FONT_SIZES[0], table_on_second_page=True)
+    return buffer.getvalue()
+
+
+def _draw(
+    buffer: io.BytesIO,
+    s: dict[str, Any],
+    code: str,
+    note: StatusNote | None,
+    table_size: float,
+    table_on_second_page: bool = False,
+) -> bool:
+    canvas = pdfcanvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, lang="de-DE", initialFontName="Fira")
     canvas.setTitle(f"{s['certificate_title']} – {s['holder_name']}")
     canvas.setAuthor(s["issuer_name"] or s["provider"])
     canvas.setSubject(s["series_title"])
     canvas.setCreator("wirlearn")
 
     _frame(canvas, s)
-    writer = _Writer(canvas, PAGE_HEIGHT - 52 * mm)
+    writer = _Writer(canvas, PAGE_HEIGHT - 50 * mm)
     if note is not None:
         writer.block(_paragraph(note.text, _style("note", "Fira-Bold", 13, color=DANGER)))
         writer.y -= 4 * mm
     writer.block(_paragraph("ZERTIFIKAT", _style("kicker", "Fira-SemiBold", 13, color=BLUE)))
-    writer.block(_paragraph("Hiermit wird bestätigt, dass", _style("lead", "Fira", 12)), gap_before=9 * mm)
+    writer.block(_paragraph("Hiermit wird bestätigt, dass", _style("lead", "Fira", 12)), gap_before=8 * mm)
     name_size = _fitting_size(s["holder_name"], "Fira-Bold", 28, 20, CONTENT_WIDTH)
     writer.block(_paragraph(s["holder_name"], _style("name", "Fira-Bold", name_size)), gap_before=4 * mm)
     writer.block(_paragraph("die Qualifizierungsreihe", _style("lead2", "Fira", 12)), gap_before=5 * mm)
@@ -144,7 +166,11 @@ def render(snapshot: dict[str, Any], code: str, note: StatusNote | None = None) 
     title_size = _fitting_size(s["certificate_title"], "Fira-Bold", 20, 15, CONTENT_WIDTH)
     writer.block(_paragraph(s["certificate_title"], _style("title", "Fira-Bold", title_size, color=BLUE)), gap_before=3 * mm)
 
-    writer.block(_modules_table(s), gap_before=9 * mm, width=CONTENT_WIDTH - 20 * mm)
+    if table_on_second_page:
+        text = f"Die {len(s['modules'])} Module mit zusammen {s['teaching_units_total']} Unterrichtseinheiten stehen in der Anlage (Seite 2)."
+        writer.block(_paragraph(text, _style("annex", "Fira", 11)), gap_before=8 * mm)
+    else:
+        writer.block(_modules_table(s, table_size), gap_before=8 * mm, width=CONTENT_WIDTH - 20 * mm)
     if s.get("criteria"):
         writer.block(
             _paragraph(s["criteria"], _style("criteria", "Fira", 8.5, align=TA_LEFT, color=MUTED)),
@@ -153,11 +179,35 @@ def render(snapshot: dict[str, Any], code: str, note: StatusNote | None = None) 
         )
 
     place_date = ", ".join(part for part in (s.get("place"), local_date(s["issued_at"])) if part)
-    _signatures(canvas, s, place_date)
+    # Place, date and signature lines follow the text, but no higher than their usual spot.
+    place_y = min(writer.y - 12 * mm, 100 * mm)
+    bottom = _signatures(canvas, s, place_date, place_y)
+    if bottom < FLOW_BOTTOM and not table_on_second_page:
+        return False
     _verification(canvas, s, code)
     canvas.showPage()
+    if table_on_second_page:
+        _annex(canvas, s)
     canvas.save()
-    return buffer.getvalue()
+    return True
+
+
+def _annex(canvas, s: dict[str, Any]) -> None:
+    """Page 2: the module table, split over further pages if it has to be."""
+    _frame(canvas, s)
+    title = f"Anlage zum Zertifikat von {s['holder_name']}: Module"
+    writer = _Writer(canvas, PAGE_HEIGHT - 46 * mm)
+    writer.block(_paragraph(title, _style("annex-title", "Fira-SemiBold", 13, align=TA_LEFT)), width=CONTENT_WIDTH)
+    table = _modules_table(s, TABLE_FONT_SIZES[0])
+    available = writer.y - 4 * mm - MARGIN
+    parts = table.split(CONTENT_WIDTH, available)
+    for index, part in enumerate(parts or [table]):
+        if index:
+            canvas.showPage()
+            _frame(canvas, s)
+            writer = _Writer(canvas, PAGE_HEIGHT - 46 * mm)
+        writer.block(part, gap_before=4 * mm, width=CONTENT_WIDTH)
+    canvas.showPage()
 
 
 def _period(s: dict[str, Any]) -> str:
@@ -174,7 +224,7 @@ def _frame(canvas, s: dict[str, Any]) -> None:
     canvas.rect(0, PAGE_HEIGHT - 9.2 * mm, PAGE_WIDTH, 1.2 * mm, stroke=0, fill=1)
     top = PAGE_HEIGHT - 22 * mm
     left = _style("hdr-left", "Fira-SemiBold", 10.5, align=TA_LEFT)
-    right = _style("hdr-right", "Fira-SemiBold", 10.5, align=2)  # TA_RIGHT
+    right = _style("hdr-right", "Fira-SemiBold", 10.5, align=TA_RIGHT)
     half = CONTENT_WIDTH / 2 - 5 * mm
     for text, style, x in ((s["provider"], left, MARGIN), (s.get("issuer_name") or "", right, PAGE_WIDTH - MARGIN - half)):
         if text:
@@ -186,16 +236,17 @@ def _frame(canvas, s: dict[str, Any]) -> None:
     canvas.line(MARGIN, PAGE_HEIGHT - 36 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 36 * mm)
 
 
-def _modules_table(s: dict[str, Any]) -> Table:
-    cell = _style("cell", "Fira", 9.5, align=TA_LEFT)
-    head = _style("head", "Fira-SemiBold", 9.5, align=TA_LEFT)
-    number = _style("num", "Fira", 9.5, align=2)
-    number_head = _style("numhead", "Fira-SemiBold", 9.5, align=2)
+def _modules_table(s: dict[str, Any], size: float) -> Table:
+    cell = _style("cell", "Fira", size, align=TA_LEFT)
+    head = _style("head", "Fira-SemiBold", size, align=TA_LEFT)
+    number = _style("num", "Fira", size, align=TA_RIGHT)
+    number_head = _style("numhead", "Fira-SemiBold", size, align=TA_RIGHT)
     rows = [[_paragraph("Modul", head), _paragraph("Unterrichtseinheiten", number_head)]]
     for module in s["modules"]:
         rows.append([_paragraph(module["title"], cell), _paragraph(str(module["teaching_units"]), number)])
     rows.append([_paragraph("Insgesamt", head), _paragraph(str(s["teaching_units_total"]), number_head)])
     table = Table(rows, colWidths=[None, 36 * mm], repeatRows=1)
+    padding = size * 0.3
     table.setStyle(
         TableStyle(
             [
@@ -203,8 +254,8 @@ def _modules_table(s: dict[str, Any]) -> Table:
                 ("LINEBELOW", (0, 1), (-1, -2), 0.4, RULE),
                 ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+                ("TOPPADDING", (0, 0), (-1, -1), padding),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), padding + 1),
                 ("LEFTPADDING", (0, 0), (-1, -1), 2),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 2),
             ]
@@ -213,22 +264,26 @@ def _modules_table(s: dict[str, Any]) -> Table:
     return table
 
 
-def _signatures(canvas, s: dict[str, Any], place_date: str) -> None:
-    base = 78 * mm
+def _signatures(canvas, s: dict[str, Any], place_date: str, place_y: float) -> float:
+    """Place and date, then one signature line per issuing body; returns the lowest y used."""
     canvas.setFillColor(INK)
     canvas.setFont("Fira", 10.5)
-    canvas.drawString(MARGIN, base + 20 * mm, place_date)
+    canvas.drawString(MARGIN, place_y, place_date)
+    base = place_y - 20 * mm
     bodies = [s["provider"]] + ([s["issuer_name"]] if s.get("issuer_name") else [])
     width = (CONTENT_WIDTH - 12 * mm * (len(bodies) - 1)) / len(bodies)
     label = _style("sig", "Fira", 8.5, align=TA_LEFT, color=MUTED)
     canvas.setStrokeColor(INK)
     canvas.setLineWidth(0.6)
+    lowest = base
     for index, body in enumerate(bodies):
         x = MARGIN + index * (width + 12 * mm)
         canvas.line(x, base, x + width, base)
         paragraph = _paragraph(f"Für {body}", label)
         _w, height = paragraph.wrapOn(canvas, width, 30 * mm)
         paragraph.drawOn(canvas, x, base - 2 * mm - height)
+        lowest = min(lowest, base - 2 * mm - height)
+    return lowest
 
 
 def _verification(canvas, s: dict[str, Any], code: str) -> None:

@@ -144,6 +144,8 @@ def verify(
         header = jwt.get_unverified_header(token)
     except jwt.DecodeError as error:
         raise CredentialRejected("malformed", str(error)) from error
+    except jwt.InvalidTokenError as error:  # e.g. a "crit" header PyJWT refuses on its own
+        raise CredentialRejected("header", str(error)) from error
     extra = set(header) - HEADER_MEMBERS
     if extra:
         raise CredentialRejected("header", ", ".join(sorted(extra)))

@@ -32,13 +32,15 @@ def chosen_locale() -> str | None:
     return lang if lang in current_app.config["LANGUAGES"] else None
 
 
-def _render(template: str, status: int = 200, **context) -> Response:
-    lang = chosen_locale()
-    if lang:
-        with force_locale(lang):
-            html = render_template(template, lang=lang, **context)
-    else:
-        html = render_template(template, lang=str(get_locale()), **context)
+def _render(template: str, status: int = 200, *, switch_to_path: bool = True, **context) -> Response:
+    """Render in the language asked for by ``?lang=`` (else the usual choice). The switch links
+    to the same page, or, for the 404 page, to the lookup form: unknown and malformed codes
+    get byte-for-byte the same answer."""
+    lang = chosen_locale() or str(get_locale())
+    other = "en" if lang == "de" else "de"
+    switch_url = f"{request.path}?lang={other}" if switch_to_path else url_for("verify.lookup", lang=other)
+    with force_locale(lang):
+        html = render_template(template, lang=lang, other_lang=other, switch_url=switch_url, **context)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["X-Robots-Tag"] = NO_INDEX
     # The state may change at any moment (revocation): never serve a stored copy.
@@ -52,7 +54,7 @@ def _render(template: str, status: int = 200, **context) -> Response:
 def certificate(code: str):
     verification = services.verify_code(code)
     if verification is None:
-        return _render("verify/unknown.html", status=404)
+        return _render("verify/unknown.html", status=404, switch_to_path=False)
     return _render("verify/certificate.html", v=verification, successor_url=_successor_url(verification))
 
 

@@ -1,0 +1,61 @@
+"""Helpers for the certificate tests: a signing key folder made once per run, and participants
+made eligible through real attendance and assessment rows (eligibility itself is always the
+progress engine's)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import SeriesRef, UserRef
+from wirlearn.assessments.models import Assessment
+from wirlearn.attendance.models import Attendance
+from wirlearn.certificates import keys
+from wirlearn.core.timeutil import local_today
+from wirlearn.extensions import db
+from wirlearn.programme.models import Enrollment, Module
+
+
+@pytest.fixture(scope="session")
+def signing_key_dir(tmp_path_factory):
+    """A key folder with one RSA 3072 key, generated once for the whole run (that takes a while)."""
+    folder = tmp_path_factory.mktemp("signing-keys")
+    keys._write_private(folder / keys.KEY_FILE, keys.generate_private_key(), replace=False)
+    return folder
+
+
+@pytest.fixture
+def app_settings(signing_key_dir):
+    return {"SIGNING_KEY_DIR": str(signing_key_dir)}
+
+
+def enrollment_id(app, series: SeriesRef, user: UserRef) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Enrollment.id).where(Enrollment.series_id == series.id, Enrollment.user_id == user.id))
+
+
+def make_eligible(app, series: SeriesRef, user: UserRef, *, skip_module: int | None = None) -> int:
+    """Present at every session and passed in every module (except ``skip_module``, an index)."""
+    with app.app_context():
+        enrollment = db.session.scalar(select(Enrollment).where(Enrollment.series_id == series.id, Enrollment.user_id == user.id))
+        for session_id in series.session_ids:
+            db.session.add(Attendance(session_id=session_id, enrollment_id=enrollment.id, status="present"))
+        for index, module_id in enumerate(series.module_ids):
+            if index == skip_module:
+                continue
+            module = db.session.get(Module, module_id)
+            points = Decimal(module.max_points) if module.assessment_kind == "points" else None
+            db.session.add(
+                Assessment(
+                    module_id=module_id,
+                    enrollment_id=enrollment.id,
+                    attempt=1,
+                    result="passed",
+                    points=points,
+                    assessed_on=local_today(),
+                )
+            )
+        db.session.commit()
+        return enrollment.id
