@@ -553,3 +553,40 @@ def test_offline_script_verifies_a_downloaded_credential_against_the_jwks(app, c
         [sys.executable, str(script), str(credential), str(jwks)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 1 and "Signatur ist ungültig" in result.stdout
+
+
+def test_batch_page_stops_in_time_and_offers_to_continue(app, client, login, admin, programme, coordinator, other_coordinator):
+    series = programme["main"]
+    make_eligible(app, series, coordinator)
+    make_eligible(app, series, other_coordinator)
+    app.config["CERTIFICATE_BATCH_SECONDS"] = 0  # every certificate after the first is "too late"
+    login(client, admin)
+    page = client.post(f"/verwaltung/reihen/{series.id}/zertifikate/alle").get_data(as_text=True)
+    assert "Fertig: 1 ausgestellt, 0 nicht ausgestellt." in page
+    assert "1 Zertifikat ist noch offen" in page and "Weiter ausstellen" in page
+    assert certificate_count(app) == 1
+    page = client.post(f"/verwaltung/reihen/{series.id}/zertifikate/alle").get_data(as_text=True)
+    assert "Fertig: 1 ausgestellt, 0 nicht ausgestellt." in page and "Weiter ausstellen" not in page
+    assert certificate_count(app) == 2
+
+
+def test_demo_programme_issues_everyone_eligible_in_one_step(app, client, login, runner):
+    from wirlearn.auth.models import User
+    from wirlearn.demo.seed import seed_demo
+    from wirlearn.progress.services import progress_for_series
+
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        series_id = db.session.scalar(select(Series.id))
+        eligible = sum(1 for progress in progress_for_series(series_id) if progress.eligible)
+        admin = db.session.scalar(select(User).where(User.email == "admin@wir-hessen.example"))
+        admin_ref = type("Ref", (), {"email": admin.email, "password": "wirlearn-demo"})
+    assert eligible > 0
+    login(client, admin_ref)
+    page = client.post(f"/verwaltung/reihen/{series_id}/zertifikate/alle").get_data(as_text=True)
+    assert f"Fertig: {eligible} ausgestellt, 0 nicht ausgestellt." in page
+    assert certificate_count(app) == eligible
+    with app.app_context():
+        for certificate in db.session.scalars(select(Certificate)):
+            assert client.get(f"/api/v1/verify/{certificate.code}").get_json()["signature"]["valid"] is True

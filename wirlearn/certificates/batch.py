@@ -10,6 +10,7 @@ still missing.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -60,11 +61,23 @@ def candidates(series_id: int) -> list[Candidate]:
     ]
 
 
-def issue_all(series_id: int, *, issued_by_id: int | None, selected: list[Candidate] | None = None) -> Iterator[Step]:
-    """Issue one certificate after the other and yield a Step after each commit or rollback."""
+def issue_all(
+    series_id: int,
+    *,
+    issued_by_id: int | None,
+    selected: list[Candidate] | None = None,
+    time_budget: float | None = None,
+) -> Iterator[Step]:
+    """Issue one certificate after the other and yield a Step after each commit or rollback.
+
+    With ``time_budget`` (seconds) no further certificate is started once it is used up, so a
+    web request ends well before the server's worker timeout; running again continues."""
     todo = candidates(series_id) if selected is None else selected
     total = len(todo)
+    started = time.monotonic()
     for number, candidate in enumerate(todo, start=1):
+        if time_budget is not None and number > 1 and time.monotonic() - started > time_budget:
+            return
         try:
             issued = issue_certificate(candidate.enrollment_id, issued_by_id=issued_by_id, progress=candidate.progress)
             db.session.commit()

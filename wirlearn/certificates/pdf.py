@@ -8,13 +8,13 @@ it once as a check, so a certificate whose PDF cannot be made is never issued.
 
 from __future__ import annotations
 
+import html
 import io
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -89,7 +89,7 @@ def _style(name: str, font: str, size: float, leading: float | None = None, alig
 
 
 def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
+    return Paragraph(html.escape(text, quote=False), style)
 
 
 def _fitting_size(text: str, font: str, largest: float, smallest: float, width: float) -> float:

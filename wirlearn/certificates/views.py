@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -30,6 +31,10 @@ from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Series
 
 bp = Blueprint("certificates", __name__)
+
+# A streamed batch stops starting new certificates after this long, well inside gunicorn's
+# worker timeout (30 s); the page then offers to continue. The CLI has no such limit.
+BATCH_SECONDS = 20
 
 
 def _series_or_404(series_id: int) -> Series:
@@ -111,9 +116,12 @@ def issue_batch(series_id: int):
     if not BatchForm().validate_on_submit():
         abort(400)
     todo = batch.candidates(series_id)
-    steps = batch.issue_all(series_id, issued_by_id=current_user.id, selected=todo)
+    budget = current_app.config.get("CERTIFICATE_BATCH_SECONDS", BATCH_SECONDS)
+    steps = batch.issue_all(series_id, issued_by_id=current_user.id, selected=todo, time_budget=budget)
     response = Response(
-        stream_template("certificates/batch.html", series=series, total=len(todo), steps=steps, grouped=codes.grouped),
+        stream_template(
+            "certificates/batch.html", series=series, total=len(todo), steps=steps, grouped=codes.grouped, batch_form=BatchForm()
+        ),
         mimetype="text/html",
     )
     # Proxies must pass each line on at once instead of collecting the page.
