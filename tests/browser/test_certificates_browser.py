@@ -153,6 +153,12 @@ def test_holder_finds_download_and_share_links_on_a_phone(app, served, phone, pr
     make_eligible(app, programme["main"], coordinator)
     code = issue(app, programme["main"], coordinator)
     sign_in(phone, served, coordinator)
+    # The start page (progress dashboard) carries the links in its certificate card.
+    assert phone.get_by_role("heading", name="Mein Fortschritt", level=1).is_visible()
+    assert phone.get_by_role("link", name="PDF herunterladen").is_visible()
+    assert phone.get_by_role("link", name="Digitalen Nachweis herunterladen").is_visible()
+    assert_accessible(phone, "dashboard with certificate links")
+    screenshot(phone, "certificates-dashboard-phone")
     phone.goto(f"{served}/zertifikate")
     assert phone.get_by_role("link", name="PDF herunterladen").is_visible()
     assert phone.get_by_label("Link zum Teilen (Prüfseite)").input_value() == f"{served}/v/{code}"

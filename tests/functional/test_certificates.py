@@ -590,3 +590,21 @@ def test_demo_programme_issues_everyone_eligible_in_one_step(app, client, login,
     with app.app_context():
         for certificate in db.session.scalars(select(Certificate)):
             assert client.get(f"/api/v1/verify/{certificate.code}").get_json()["signature"]["valid"] is True
+
+
+def test_certificate_card_links_depend_on_who_looks(app, client, login, admin, programme, trainer, coordinator):
+    make_eligible(app, programme["main"], coordinator)
+    code = issue(app, programme["main"], coordinator)
+    enrollment = enrollment_id(app, programme["main"], coordinator)
+    login(client, coordinator)
+    dashboard = client.get("/mein-fortschritt").get_data(as_text=True)
+    assert f"/api/v1/certificates/{code}/pdf" in dashboard and f"/api/v1/certificates/{code}/credential" in dashboard
+    assert f"http://wirlearn.test/v/{code}" in dashboard
+    client.post("/abmelden")
+    login(client, trainer)
+    page = client.get(f"/programm/teilnahmen/{enrollment}").get_data(as_text=True)
+    assert f"/v/{code}" in page and "/api/v1/certificates/" not in page and "Zertifikat verwalten" not in page
+    client.post("/abmelden")
+    login(client, admin)
+    page = client.get(f"/programm/teilnahmen/{enrollment}").get_data(as_text=True)
+    assert f"/verwaltung/zertifikate/{code}" in page

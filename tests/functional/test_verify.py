@@ -262,3 +262,24 @@ def test_qr_code_from_the_rendered_pdf_decodes_to_the_verification_url(app, clie
     text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Ayşe Yılmaz" in text and url in text and codes.grouped(code) in text
     assert Path(pdf_path).stat().st_size < 120_000
+
+
+def test_verification_is_rate_limited_per_address(database_url, signing_key_dir):  # noqa: F811
+    from wirlearn import create_app
+
+    limited = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_VERIFY="3 per minute",
+        SIGNING_KEY_DIR=str(signing_key_dir),
+    )
+    client = limited.test_client()
+    for _ in range(3):
+        assert client.get(f"/v/{UNKNOWN}").status_code == 404
+    refused = client.get(f"/v/{UNKNOWN}")
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert "Zu viele Anfragen" in refused.get_data(as_text=True)
+    assert client.get(f"/api/v1/verify/{UNKNOWN}").status_code == 429
+    with limited.app_context():
+        db.engine.dispose()

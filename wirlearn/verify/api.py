@@ -23,7 +23,7 @@ def _limit() -> str:
 @blp.route("/verify/<path:code>", methods=["GET"])
 @blp.response(200, description="status (valid, expired, revoked, superseded), what the certificate shows, signature check")
 @blp.alt_response(404, description="Unknown or malformed code (problem+json)")
-@limiter.limit(_limit)
+@limiter.shared_limit(_limit, scope="verify")
 @public
 def verify(code: str):
     """Verify a certificate code (case-insensitive; hyphens and spaces ignored)."""

@@ -24,6 +24,7 @@ NO_INDEX = "noindex, nofollow, noarchive"
 
 
 def verify_limit() -> str:
+    """One budget per address for the page, the lookup form and the JSON (scope "verify")."""
     return current_app.config["RATELIMIT_VERIFY"]
 
 
@@ -49,7 +50,7 @@ def _render(template: str, status: int = 200, *, switch_to_path: bool = True, **
 
 
 @bp.get("/v/<path:code>")
-@limiter.limit(verify_limit)
+@limiter.shared_limit(verify_limit, scope="verify")
 @public
 def certificate(code: str):
     verification = services.verify_code(code)
@@ -67,7 +68,7 @@ def _successor_url(verification) -> str | None:
 
 @bp.get("/v")
 @bp.get("/v/")
-@limiter.limit(verify_limit)
+@limiter.shared_limit(verify_limit, scope="verify")
 @public
 def lookup():
     """A form to type the code printed on the paper; a well-formed code goes to its page."""

@@ -4,7 +4,9 @@
   if (!navigator.clipboard) { return; }
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     var field = document.getElementById(button.getAttribute("data-copy"));
-    if (!field) { return; }
+    // The script may be included once per certificate card: bind each button once.
+    if (!field || button.getAttribute("data-bound")) { return; }
+    button.setAttribute("data-bound", "1");
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(field.value).then(function () {
