@@ -100,12 +100,20 @@ def _chunks(rows: Iterator[dict] | Sequence[dict], size: int = CHUNK) -> Iterato
         yield batch
 
 
-def _insert_returning_ids(connection, table: Table, rows: list[dict]) -> list[int]:
-    """Insert ``rows`` and return their primary keys in the order given."""
+def _insert_returning_ids(connection, table: Table, rows: list[dict], key: str | None = None) -> list[int]:
+    """Insert ``rows`` and return their primary keys in the order given.
+
+    With ``key`` (a column unique among ``rows``) the ids come back with that column and are put
+    in order here: SQLAlchemy then sends one batched INSERT … RETURNING even on SQLite, which
+    it otherwise sends row by row to keep the order."""
     ids: list[int] = []
     for batch in _chunks(rows):
-        result = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), batch)
-        ids.extend(result.scalars().all())
+        if key is None:
+            result = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), batch)
+            ids.extend(result.scalars().all())
+        else:
+            found = {value: id_ for id_, value in connection.execute(insert(table).returning(table.c.id, table.c[key]), batch)}
+            ids.extend(found[row[key]] for row in batch)
     return ids
 
 
@@ -200,6 +208,7 @@ def generate_programme(
             }
             for position, (_role, email, name, region_id) in enumerate(people)
         ],
+        key="email",
     )
     _insert(
         connection,
@@ -274,6 +283,7 @@ def generate_programme(
             }
             for index, user_id in enumerate(coordinator_ids)
         ],
+        key="user_id",
     )
 
     # Profiles: most attend reliably; about 8 % miss too much; about 3 % fail a module once.
