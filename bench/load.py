@@ -30,6 +30,8 @@ THROUGHPUT_TARGET = {"sqlite": 0.45, "postgresql": 0.30}
 FLOOR_SHARE_TARGET = 0.90
 P99_TARGET = 2.0
 REVOCATION_TARGET_S = 1.0
+# The page's status heading for a revoked certificate (templates/verify/certificate.html).
+REVOKED_MARKER = "Widerrufen am"
 
 
 @dataclass
@@ -273,6 +275,10 @@ def _revocation_rows(ctx, kinds, urls, wirlearn, codes_by_kind) -> list[Row]:
             rows.append(Row.missing("load", figure, target))
             continue
         code = codes[len(codes) // 2]
+        base = wirlearn[kind].base_url
+        if _status_of(f"{base}/api/v1/verify/{code}") != "valid" or _page_shows_revoked(f"{base}/v/{code}", 0.0) is not None:
+            rows.append(Row("load", figure, "certificate not shown as valid before revoking", target=target, met=False))
+            continue
         app = in_process_app(ctx, urls[kind])
         try:
             started = certs.revoke(app, code)
@@ -312,4 +318,4 @@ def _page_shows_revoked(url: str, elapsed: float) -> float | None:
             body = response.read().decode("utf-8", "replace")
     except urllib.error.URLError:
         return None
-    return elapsed if "widerrufen" in body.lower() else None
+    return elapsed if REVOKED_MARKER in body else None
