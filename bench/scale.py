@@ -95,8 +95,8 @@ def _get(client, url: str) -> Callable[[], object]:
 
 # -- the figures -------------------------------------------------------------------------------
 
-OVERVIEW_ENDPOINTS = ("progress.overview", "progress.series_overview", "progress.programme_overview")
-DASHBOARD_ENDPOINTS = ("progress.dashboard", "progress.my_progress", "progress.coordinator_dashboard")
+OVERVIEW_ENDPOINTS = ("progress.overview",)
+DASHBOARD_ENDPOINTS = ("progress.dashboard",)
 
 
 def _find_endpoint(app: Flask, candidates: tuple[str, ...]) -> str:
@@ -114,9 +114,7 @@ def _url(app: Flask, endpoint: str, **values) -> str:
 
 
 def _overview_url(app: Flask, programme: GeneratedProgramme) -> str:
-    endpoint = _find_endpoint(app, OVERVIEW_ENDPOINTS)
-    arguments = app.url_map._rules_by_endpoint[endpoint][0].arguments
-    return _url(app, endpoint, **({"series_id": programme.series_id} if "series_id" in arguments else {}))
+    return _url(app, _find_endpoint(app, OVERVIEW_ENDPOINTS), series_id=programme.series_id)
 
 
 def overview_first(world: World):
@@ -126,14 +124,14 @@ def overview_first(world: World):
 def overview_filtered(world: World):
     app = world.app
     url = _overview_url(app, world.programme)
-    # A filter a programme office uses: the participants of one region who are missing something.
+    # A filter a programme office uses: the participants of one region who still miss something.
     with app.app_context():
         from wirlearn.extensions import db
         from wirlearn.programme.models import Region
 
         region_id = db.session.scalar(select(Region.id).order_by(Region.id))
     separator = "&" if "?" in url else "?"
-    return _get(world.clients["admin"], f"{url}{separator}region={region_id}&status=missing")
+    return _get(world.clients["admin"], f"{url}{separator}region={region_id}&status=open")
 
 
 def progress_service(world: World):
@@ -155,7 +153,7 @@ def progress_service(world: World):
 
 def progress_api(world: World):
     app, programme, clients = world.app, world.programme, world.clients
-    candidates = [f"/api/v1/series/{programme.series_id}/progress", f"/api/v1/progress/series/{programme.series_id}"]
+    candidates = [f"/api/v1/series/{programme.series_id}/progress"]
     for path in candidates:
         if has_route(app, path):
             token = _token(clients["admin_api"], programme.admin_email)
@@ -232,7 +230,7 @@ def roster_save(world: World):
 
 FIGURES = (
     Figure("overview_first", "programme overview, first page", "flat", overview_first),
-    Figure("overview_filtered", "programme overview, filtered page (region + missing)", "flat", overview_filtered),
+    Figure("overview_filtered", "programme overview, filtered (one region, still open)", "flat", overview_filtered),
     Figure("progress_service", "whole-series progress (progress_for_series)", "linear", progress_service),
     Figure("progress_api", "whole-series progress API", "linear", progress_api),
     Figure("dashboard", "coordinator dashboard", "flat", dashboard),
