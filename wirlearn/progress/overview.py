@@ -170,10 +170,48 @@ class Filters:
     status: str | None = None
     sort: str = "name"
     descending: bool = False
+    page: int = 1
 
     @property
     def active(self) -> bool:
         return bool(self.region_id or self.bezirk or self.status)
+
+
+# Rows per page of the overview: a page renders in the same time for 30 or 10,000 participants.
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """Which slice of the filtered rows a page shows (the attributes core/_pagination.html reads)."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def of(self, rows: list) -> list:
+        start = (self.page - 1) * self.per_page
+        return rows[start : start + self.per_page]
 
 
 @dataclass(frozen=True)
@@ -181,7 +219,7 @@ class Overview:
     series: Series
     rules: Rules
     filters: Filters
-    rows: list[Row]  # filtered and sorted
+    rows: list[Row]  # filtered and sorted (all pages: the export takes them all)
     total: int  # participants before filtering
     counts: Counts
     modules: list[ModuleSummary]
@@ -189,6 +227,12 @@ class Overview:
     uncovered_regions: list[str]
     regions: list[tuple[int, str]] = field(default_factory=list)  # filter choices
     bezirke: list[str] = field(default_factory=list)
+    page: RowsPage = field(default_factory=lambda: RowsPage(1, PER_PAGE, 0))
+
+    @property
+    def page_rows(self) -> list[Row]:
+        """The rows of the page asked for."""
+        return self.page.of(self.rows)
 
 
 def _sort_key(sort: str):
@@ -263,9 +307,14 @@ def series_overview(series_id: int, filters: Filters | None = None, today: date 
         open=by_status[STATUS_OPEN],
         unreachable=by_status[STATUS_UNREACHABLE],
     )
+    # One pass over everyone's modules (not one per module): results per module.
+    results_by_module: dict[int, Counter] = defaultdict(Counter)
+    for row in active:
+        for item in row.progress.modules:
+            results_by_module[item.module_id][item.assessment] += 1
     module_summaries = []
     for module in modules:
-        results = Counter(item.assessment for row in active for item in row.progress.modules if item.module_id == module.id)
+        results = results_by_module[module.id]
         module_sessions = [session for session in sessions if session.module_id == module.id]
         module_summaries.append(
             ModuleSummary(
@@ -308,6 +357,9 @@ def series_overview(series_id: int, filters: Filters | None = None, today: date 
     if filters.status:
         rows = [row for row in rows if row.status == filters.status]
     rows = sorted(rows, key=_sort_key(filters.sort if filters.sort in SORT_KEYS else "name"), reverse=filters.descending)
+    # A page past the end (the list got shorter since the link was made) shows the last one.
+    last = RowsPage(1, PER_PAGE, len(rows)).pages
+    page = RowsPage(min(max(filters.page, 1), last), PER_PAGE, len(rows))
 
     return Overview(
         series=series,
@@ -321,6 +373,7 @@ def series_overview(series_id: int, filters: Filters | None = None, today: date 
         uncovered_regions=[name for region_id, name, _bezirk in regions if region_id not in covered],
         regions=[(region_id, name) for region_id, name, _bezirk in regions],
         bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}),
+        page=page,
     )
 
 

@@ -64,6 +64,7 @@ def _filters(form: OverviewFilterForm) -> Filters:
         status=(form.status.data or None) if "status" not in errors else None,
         sort=form.sort.data if "sort" not in errors and form.sort.data else "name",
         descending=form.richtung.data == "ab" and "richtung" not in errors,
+        page=request.args.get("page", 1, type=int) or 1,
     )
 
 
