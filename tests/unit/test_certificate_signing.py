@@ -172,7 +172,6 @@ def test_unknown_kid_is_rejected():
         {"jku": "https://attacker.example/jwks.json"},
         {"x5u": "https://attacker.example/cert.pem"},
         {"crit": ["exp"]},
-        {"b64": False},
     ],
 )
 def test_headers_that_point_elsewhere_are_rejected(extra):
@@ -180,6 +179,13 @@ def test_headers_that_point_elsewhere_are_rejected(extra):
         signing.credential_claims(snapshot()), KEY_A, algorithm="RS256", headers={"kid": A.kid, "typ": "JWT"} | extra
     )
     assert rejected(token) == "header"
+
+
+def test_unencoded_payload_is_rejected():
+    token = jwt.encode(
+        signing.credential_claims(snapshot()), KEY_A, algorithm="RS256", headers={"kid": A.kid, "typ": "JWT", "b64": False}
+    )
+    assert rejected(token) in ("header", "malformed")
 
 
 def test_embedded_jwk_header_is_rejected():

@@ -14,9 +14,10 @@ import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from wirlearn.certificates import codes, keys, signing
@@ -47,6 +48,24 @@ class Verification:
     signature: SignatureCheck
     key_retired: bool
     checked_at: datetime
+    content_digest: bytes = b""  # of credential and snapshot
+
+    def page_key(self) -> tuple:
+        """Everything the page shows, for reusing its HTML: the state read just now, the
+        signature result, the stored content and the minute of the check."""
+        return (
+            self.code,
+            self.state,
+            self.issued_at,
+            self.valid_until,
+            self.revoked_at,
+            self.superseded_at,
+            self.successor_code,
+            self.signature,
+            self.key_retired,
+            self.content_digest,
+            self.checked_at.replace(second=0, microsecond=0),
+        )
 
     @property
     def grouped_code(self) -> str:
@@ -62,7 +81,7 @@ class Verification:
         return self.state == "valid" and self.signature.valid
 
 
-_checks: dict[tuple[str, bytes, bytes, str], SignatureCheck] = {}
+_checks: dict[tuple[str, bytes, str], SignatureCheck] = {}
 _lock = threading.Lock()
 
 
@@ -70,11 +89,17 @@ def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode("utf-8")).digest()
 
 
-def check_signature(code: str, credential: str, snapshot: dict[str, Any], kid: str, jwk: dict[str, Any]) -> SignatureCheck:
+def content_digest(credential: str, snapshot: dict[str, Any]) -> bytes:
+    snapshot_json = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _digest(credential) + _digest(snapshot_json)
+
+
+def check_signature(
+    code: str, credential: str, snapshot: dict[str, Any], kid: str, jwk: dict[str, Any], digest: bytes | None = None
+) -> SignatureCheck:
     """Does the stored credential carry a valid RS256 signature by the registered key ``kid``,
     and does it say exactly what the snapshot says? Cached (see module docstring)."""
-    snapshot_json = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    cache_key = (code, _digest(credential), _digest(snapshot_json), kid)
+    cache_key = (code, digest or content_digest(credential, snapshot), kid)
     cached = _checks.get(cache_key)
     if cached is not None:
         return cached
@@ -102,15 +127,18 @@ def _check(credential: str, snapshot: dict[str, Any], kid: str, jwk: dict[str, A
 def clear_cache() -> None:
     with _lock:
         _checks.clear()
+    from wirlearn.verify import views
+
+    with views._pages_lock:
+        views._pages.clear()
 
 
-def verify_code(raw_code: str | None, now: datetime | None = None) -> Verification | None:
-    """The verification of a code, or None for an unknown or malformed code (same answer)."""
-    code = codes.normalize(raw_code)
-    if code is None:
-        return None
+@lru_cache(maxsize=1)
+def _lookup_statement():
+    """The one query of a verification, built once per process: building a statement with an
+    alias costs more than running it."""
     newer = aliased(Certificate)
-    row = db.session.execute(
+    return (
         select(
             Certificate.code,
             Certificate.status,
@@ -127,8 +155,16 @@ def verify_code(raw_code: str | None, now: datetime | None = None) -> Verificati
         )
         .join(SigningKey, SigningKey.kid == Certificate.kid)
         .outerjoin(newer, newer.supersedes_id == Certificate.id)
-        .where(Certificate.code == code)
-    ).first()
+        .where(Certificate.code == bindparam("code"))
+    )
+
+
+def verify_code(raw_code: str | None, now: datetime | None = None) -> Verification | None:
+    """The verification of a code, or None for an unknown or malformed code (same answer)."""
+    code = codes.normalize(raw_code)
+    if code is None:
+        return None
+    row = db.session.execute(_lookup_statement(), {"code": code}).first()
     if row is None:
         return None
     now = now or utcnow()
@@ -138,7 +174,8 @@ def verify_code(raw_code: str | None, now: datetime | None = None) -> Verificati
         state = "expired"
     else:
         state = "valid"
-    signature = check_signature(row.code, row.credential, row.snapshot, row.kid, row.public_jwk)
+    digest = content_digest(row.credential, row.snapshot)
+    signature = check_signature(row.code, row.credential, row.snapshot, row.kid, row.public_jwk, digest)
     return Verification(
         code=row.code,
         state=state,
@@ -151,6 +188,7 @@ def verify_code(raw_code: str | None, now: datetime | None = None) -> Verificati
         signature=signature,
         key_retired=row.retired_at is not None,
         checked_at=now,
+        content_digest=digest,
     )
 
 

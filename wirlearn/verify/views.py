@@ -9,6 +9,7 @@ malformed codes with the same 404.
 from __future__ import annotations
 
 import json
+import threading
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
@@ -33,15 +34,36 @@ def chosen_locale() -> str | None:
     return lang if lang in current_app.config["LANGUAGES"] else None
 
 
-def _render(template: str, status: int = 200, *, switch_to_path: bool = True, **context) -> Response:
+# Rendered pages per process, keyed by everything they show (see _cache_key); bounded.
+_pages: dict[tuple, str] = {}
+_pages_lock = threading.Lock()
+PAGE_CACHE_LIMIT = 5_000
+
+
+def _render(
+    template: str, status: int = 200, *, switch_to_path: bool = True, cache_key: tuple | None = None, **context
+) -> Response:
     """Render in the language asked for by ``?lang=`` (else the usual choice). The switch links
     to the same page, or, for the 404 page, to the lookup form: unknown and malformed codes
-    get byte-for-byte the same answer."""
+    get byte-for-byte the same answer.
+
+    With ``cache_key`` (every input of the page, the fresh state included) the HTML is reused
+    while nothing it shows has changed: rendering costs more than the database query."""
     lang = chosen_locale() or str(get_locale())
-    other = "en" if lang == "de" else "de"
-    switch_url = f"{request.path}?lang={other}" if switch_to_path else url_for("verify.lookup", lang=other)
-    with force_locale(lang):
-        html = render_template(template, lang=lang, other_lang=other, switch_url=switch_url, **context)
+    key = (
+        (template, lang, chosen_locale(), request.path if switch_to_path else None, cache_key) if cache_key is not None else None
+    )
+    html = _pages.get(key) if key is not None else None
+    if html is None:
+        other = "en" if lang == "de" else "de"
+        switch_url = f"{request.path}?lang={other}" if switch_to_path else url_for("verify.lookup", lang=other)
+        with force_locale(lang):
+            html = render_template(template, lang=lang, other_lang=other, switch_url=switch_url, **context)
+        if key is not None:
+            with _pages_lock:
+                if len(_pages) >= PAGE_CACHE_LIMIT:
+                    _pages.clear()
+                _pages[key] = html
     response = Response(html, status=status, mimetype="text/html")
     response.headers["X-Robots-Tag"] = NO_INDEX
     # The state may change at any moment (revocation): never serve a stored copy.
@@ -55,8 +77,13 @@ def _render(template: str, status: int = 200, *, switch_to_path: bool = True, **
 def certificate(code: str):
     verification = services.verify_code(code)
     if verification is None:
-        return _render("verify/unknown.html", status=404, switch_to_path=False)
-    return _render("verify/certificate.html", v=verification, successor_url=_successor_url(verification))
+        return _render("verify/unknown.html", status=404, switch_to_path=False, cache_key=("unknown",))
+    return _render(
+        "verify/certificate.html",
+        cache_key=verification.page_key(),
+        v=verification,
+        successor_url=_successor_url(verification),
+    )
 
 
 def _successor_url(verification) -> str | None:
