@@ -100,17 +100,26 @@ def _fitting_size(text: str, font: str, largest: float, smallest: float, width: 
 
 
 class _Writer:
-    """Places blocks from the top of the page downwards, centred in the content width."""
+    """Places blocks from the top of the page downwards, centred in the content width.
+
+    ``block`` measures at once (so ``y`` is known) and draws at ``draw``: the layout can be
+    decided before anything is drawn."""
 
     def __init__(self, canvas, top: float):
         self.canvas = canvas
         self.y = top
+        self.placed: list[tuple[Any, float, float]] = []
 
     def block(self, flowable, gap_before: float = 0, width: float = CONTENT_WIDTH) -> None:
         self.y -= gap_before
         _w, height = flowable.wrapOn(self.canvas, width, PAGE_HEIGHT)
-        flowable.drawOn(self.canvas, MARGIN + (CONTENT_WIDTH - width) / 2, self.y - height)
+        self.placed.append((flowable, MARGIN + (CONTENT_WIDTH - width) / 2, self.y - height))
         self.y -= height
+
+    def draw(self) -> None:
+        for flowable, x, y in self.placed:
+            flowable.drawOn(self.canvas, x, y)
+        self.placed = []
 
 
 # Lowest point the flowing part (text, module table, place and date, signatures) may reach:
@@ -122,31 +131,18 @@ TABLE_FONT_SIZES = (9.5, 8.5, 7.5, 6.5)
 def render(snapshot: dict[str, Any], code: str, note: StatusNote | None = None) -> bytes:
     """The certificate as PDF bytes. A long module list is set smaller until the page fits."""
     register_fonts()
-    for size in TABLE_FONT_SIZES:
-        buffer = io.BytesIO()
-        if _draw(buffer, snapshot, code, note, size):
-            return buffer.getvalue()
-    # Very many modules: the table moves to a second page ("Anlage").
     buffer = io.BytesIO()
-    _draw(buffer, snapshot, code, note, TABLE_FONT_SIZES[0], table_on_second_page=True)
+    _draw(buffer, snapshot, code, note)
     return buffer.getvalue()
 
 
-def _draw(
-    buffer: io.BytesIO,
-    s: dict[str, Any],
-    code: str,
-    note: StatusNote | None,
-    table_size: float,
-    table_on_second_page: bool = False,
-) -> bool:
+def _draw(buffer: io.BytesIO, s: dict[str, Any], code: str, note: StatusNote | None) -> None:
     canvas = pdfcanvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, lang="de-DE", initialFontName="Fira")
     canvas.setTitle(f"{s['certificate_title']} – {s['holder_name']}")
     canvas.setAuthor(s["issuer_name"] or s["provider"])
     canvas.setSubject(s["series_title"])
     canvas.setCreator("wirlearn")
 
-    _frame(canvas, s)
     writer = _Writer(canvas, PAGE_HEIGHT - 50 * mm)
     if note is not None:
         writer.block(_paragraph(note.text, _style("note", "Fira-Bold", 13, color=DANGER)))
@@ -166,30 +162,44 @@ def _draw(
     title_size = _fitting_size(s["certificate_title"], "Fira-Bold", 20, 15, CONTENT_WIDTH)
     writer.block(_paragraph(s["certificate_title"], _style("title", "Fira-Bold", title_size, color=BLUE)), gap_before=3 * mm)
 
+    # The largest table size with which place, date and signatures stay above the QR code. Only
+    # the table is measured again per size: everything is laid out once and drawn once.
+    criteria = None
+    if s.get("criteria"):
+        criteria = _paragraph(s["criteria"], _style("criteria", "Fira", 8.5, align=TA_LEFT, color=MUTED))
+        _w, criteria_height = criteria.wrapOn(canvas, CONTENT_WIDTH - 20 * mm, PAGE_HEIGHT)
+    signatures_height = _signatures_height(canvas, s)
+    table = None
+    for size in TABLE_FONT_SIZES:
+        candidate = _modules_table(s, size)
+        _w, table_height = candidate.wrapOn(canvas, CONTENT_WIDTH - 20 * mm, PAGE_HEIGHT)
+        flow_end = writer.y - 8 * mm - table_height
+        if criteria is not None:
+            flow_end -= 2.5 * mm + criteria_height
+        if min(flow_end - 12 * mm, 100 * mm) - signatures_height >= FLOW_BOTTOM:
+            table = candidate
+            break
+    table_on_second_page = table is None
     if table_on_second_page:
+        # Very many modules: the table moves to a second page ("Anlage").
         text = f"Die {len(s['modules'])} Module mit zusammen {s['teaching_units_total']} Unterrichtseinheiten stehen in der Anlage (Seite 2)."
         writer.block(_paragraph(text, _style("annex", "Fira", 11)), gap_before=8 * mm)
     else:
-        writer.block(_modules_table(s, table_size), gap_before=8 * mm, width=CONTENT_WIDTH - 20 * mm)
-    if s.get("criteria"):
-        writer.block(
-            _paragraph(s["criteria"], _style("criteria", "Fira", 8.5, align=TA_LEFT, color=MUTED)),
-            gap_before=2.5 * mm,
-            width=CONTENT_WIDTH - 20 * mm,
-        )
+        writer.block(table, gap_before=8 * mm, width=CONTENT_WIDTH - 20 * mm)
+    if criteria is not None:
+        writer.block(criteria, gap_before=2.5 * mm, width=CONTENT_WIDTH - 20 * mm)
 
+    _frame(canvas, s)
+    writer.draw()
     place_date = ", ".join(part for part in (s.get("place"), local_date(s["issued_at"])) if part)
     # Place, date and signature lines follow the text, but no higher than their usual spot.
     place_y = min(writer.y - 12 * mm, 100 * mm)
-    bottom = _signatures(canvas, s, place_date, place_y)
-    if bottom < FLOW_BOTTOM and not table_on_second_page:
-        return False
+    _signatures(canvas, s, place_date, place_y)
     _verification(canvas, s, code)
     canvas.showPage()
     if table_on_second_page:
         _annex(canvas, s)
     canvas.save()
-    return True
 
 
 def _annex(canvas, s: dict[str, Any]) -> None:
@@ -203,10 +213,12 @@ def _annex(canvas, s: dict[str, Any]) -> None:
     parts = table.split(CONTENT_WIDTH, available)
     for index, part in enumerate(parts or [table]):
         if index:
+            writer.draw()
             canvas.showPage()
             _frame(canvas, s)
             writer = _Writer(canvas, PAGE_HEIGHT - 46 * mm)
         writer.block(part, gap_before=4 * mm, width=CONTENT_WIDTH)
+    writer.draw()
     canvas.showPage()
 
 
@@ -264,22 +276,34 @@ def _modules_table(s: dict[str, Any], size: float) -> Table:
     return table
 
 
+def _signature_labels(s: dict[str, Any]) -> tuple[float, list[tuple[str, Paragraph]]]:
+    """Width of one signature line and the label under each (one per issuing body)."""
+    bodies = [s["provider"]] + ([s["issuer_name"]] if s.get("issuer_name") else [])
+    width = (CONTENT_WIDTH - 12 * mm * (len(bodies) - 1)) / len(bodies)
+    label = _style("sig", "Fira", 8.5, align=TA_LEFT, color=MUTED)
+    return width, [(body, _paragraph(f"Für {body}", label)) for body in bodies]
+
+
+def _signatures_height(canvas, s: dict[str, Any]) -> float:
+    """How far below the place-and-date line the signature block reaches."""
+    width, labels = _signature_labels(s)
+    tallest = max(paragraph.wrapOn(canvas, width, 30 * mm)[1] for _body, paragraph in labels)
+    return 20 * mm + 2 * mm + tallest
+
+
 def _signatures(canvas, s: dict[str, Any], place_date: str, place_y: float) -> float:
     """Place and date, then one signature line per issuing body; returns the lowest y used."""
     canvas.setFillColor(INK)
     canvas.setFont("Fira", 10.5)
     canvas.drawString(MARGIN, place_y, place_date)
     base = place_y - 20 * mm
-    bodies = [s["provider"]] + ([s["issuer_name"]] if s.get("issuer_name") else [])
-    width = (CONTENT_WIDTH - 12 * mm * (len(bodies) - 1)) / len(bodies)
-    label = _style("sig", "Fira", 8.5, align=TA_LEFT, color=MUTED)
+    width, labels = _signature_labels(s)
     canvas.setStrokeColor(INK)
     canvas.setLineWidth(0.6)
     lowest = base
-    for index, body in enumerate(bodies):
+    for index, (_body, paragraph) in enumerate(labels):
         x = MARGIN + index * (width + 12 * mm)
         canvas.line(x, base, x + width, base)
-        paragraph = _paragraph(f"Für {body}", label)
         _w, height = paragraph.wrapOn(canvas, width, 30 * mm)
         paragraph.drawOn(canvas, x, base - 2 * mm - height)
         lowest = min(lowest, base - 2 * mm - height)
