@@ -204,6 +204,8 @@ def test_english_switch_by_link_without_cookie(client, code):
     assert '<html lang="en">' in html and status_heading(html) == "Valid"
     assert "Set-Cookie" not in response.headers
     assert f'href="/v/{code}?lang=de"' in html
+    # The switch goes to the canonical address, however the code was typed.
+    assert f'href="/v/{code}?lang=en"' in client.get(f"/v/{codes.grouped(code).lower()}").get_data(as_text=True)
     assert '<html lang="de">' in client.get(f"/v/{code}").get_data(as_text=True)
 
 

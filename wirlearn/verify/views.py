@@ -34,29 +34,26 @@ def chosen_locale() -> str | None:
     return lang if lang in current_app.config["LANGUAGES"] else None
 
 
-# Rendered pages per process, keyed by everything they show (see _cache_key); bounded.
+# Rendered pages per process, keyed by everything they show (Verification.page_key); bounded
+# (a page is about 9 KB).
 _pages: dict[tuple, str] = {}
 _pages_lock = threading.Lock()
-PAGE_CACHE_LIMIT = 5_000
+PAGE_CACHE_LIMIT = 1_000
 
 
-def _render(
-    template: str, status: int = 200, *, switch_to_path: bool = True, cache_key: tuple | None = None, **context
-) -> Response:
+def _render(template: str, status: int = 200, *, switch_path: str | None, cache_key: tuple | None = None, **context) -> Response:
     """Render in the language asked for by ``?lang=`` (else the usual choice). The switch links
-    to the same page, or, for the 404 page, to the lookup form: unknown and malformed codes
-    get byte-for-byte the same answer.
+    to ``switch_path`` (the page's canonical address), or without one to the lookup form: unknown
+    and malformed codes get byte-for-byte the same answer.
 
     With ``cache_key`` (every input of the page, the fresh state included) the HTML is reused
     while nothing it shows has changed: rendering costs more than the database query."""
     lang = chosen_locale() or str(get_locale())
-    key = (
-        (template, lang, chosen_locale(), request.path if switch_to_path else None, cache_key) if cache_key is not None else None
-    )
+    key = (template, lang, chosen_locale(), switch_path, cache_key) if cache_key is not None else None
     html = _pages.get(key) if key is not None else None
     if html is None:
         other = "en" if lang == "de" else "de"
-        switch_url = f"{request.path}?lang={other}" if switch_to_path else url_for("verify.lookup", lang=other)
+        switch_url = f"{switch_path}?lang={other}" if switch_path else url_for("verify.lookup", lang=other)
         with force_locale(lang):
             html = render_template(template, lang=lang, other_lang=other, switch_url=switch_url, **context)
         if key is not None:
@@ -77,9 +74,10 @@ def _render(
 def certificate(code: str):
     verification = services.verify_code(code)
     if verification is None:
-        return _render("verify/unknown.html", status=404, switch_to_path=False, cache_key=("unknown",))
+        return _render("verify/unknown.html", status=404, switch_path=None, cache_key=("unknown",))
     return _render(
         "verify/certificate.html",
+        switch_path=url_for("verify.certificate", code=verification.code),
         cache_key=verification.page_key(),
         v=verification,
         successor_url=_successor_url(verification),
@@ -105,8 +103,8 @@ def lookup():
         if code is not None:
             lang = chosen_locale()
             return redirect(url_for("verify.certificate", code=code, **({"lang": lang} if lang else {})))
-        return _render("verify/lookup.html", status=200, error=True, entered=raw[:80])
-    return _render("verify/lookup.html", error=False, entered="")
+        return _render("verify/lookup.html", switch_path=request.path, error=True, entered=raw[:80])
+    return _render("verify/lookup.html", switch_path=request.path, error=False, entered="")
 
 
 @bp.get("/.well-known/jwks.json")
