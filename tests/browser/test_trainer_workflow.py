@@ -162,3 +162,22 @@ def test_trainer_records_assessments_with_history(live_server, tablet, trainer, 
     assert "nicht bestanden" in row.locator(".history").inner_text()
     assert_accessible(tablet, "assessments")
     screenshot(tablet, "assessments-tablet")
+
+
+def test_admin_overview_and_roster_on_a_phone_are_accessible(live_server, page, phone, admin, trainer, today_series):
+    series, people = today_series
+    sign_in(page, live_server, admin)
+    page.get_by_role("link", name="Termine und Bewertungen").click()
+    expect(page.get_by_role("heading", name="Termine und Bewertungen", level=1)).to_be_visible()
+    assert_accessible(page, "admin overview")
+    page.get_by_role("link", name="Change-Manager/in – Jahrgang 2026").click()
+    expect(page.get_by_role("heading", name="Change-Manager/in – Jahrgang 2026", level=1)).to_be_visible()
+    assert_accessible(page, "series overview")
+    screenshot(page, "trainer-series-overview")
+
+    sign_in(phone, live_server, trainer)
+    phone.goto(f"{live_server}/termine/{series.session_ids[2]}/anwesenheit")
+    roster_row(phone, "Ayşe Yılmaz").get_by_text("verspätet", exact=True).tap()
+    expect(phone.get_by_text("1 von 4 erfasst")).to_be_visible()
+    assert_accessible(phone, "roster on a phone")
+    screenshot(phone, "roster-phone")

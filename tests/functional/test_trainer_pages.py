@@ -333,3 +333,10 @@ def test_audit_page_filters(app, client, login, admin, trainer, coordinator, oth
     html = client.get("/verwaltung/protokoll?von=gestern").get_data(as_text=True)
     assert "Bitte ein gültiges Datum angeben." in html
     assert client.get("/verwaltung/protokoll?aktion=attendance.recorded").status_code == 200
+
+
+def test_ids_beyond_the_database_range_are_404_not_a_database_error(client, login, admin):
+    login(client, admin)
+    assert client.get(f"/termine/{2**31}/anwesenheit").status_code == 404
+    assert client.get(f"/module/{2**40}/bewertungen").status_code == 404
+    assert client.get(f"/termine/{2**31 - 1}/anwesenheit").status_code == 404

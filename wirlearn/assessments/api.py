@@ -100,7 +100,7 @@ def _attempt(view: services.AttemptView | None) -> dict | None:
 
 
 def _sheet_for_caller(module_id: int) -> services.Sheet:
-    sheet = services.load_sheet(module_id) if module_id <= MAX_INT else None
+    sheet = services.load_sheet(module_id)
     if sheet is None:
         raise ApiProblem(404, _("Dieses Modul gibt es nicht."))
     if not can_work_on_series(api_user(), sheet.series_id):

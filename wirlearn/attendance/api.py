@@ -69,7 +69,7 @@ def _local(value):
 
 
 def _roster_for_caller(session_id: int) -> services.Roster:
-    roster = services.load_roster(session_id) if session_id <= MAX_INT else None
+    roster = services.load_roster(session_id)
     if roster is None:
         raise ApiProblem(404, _("Diesen Termin gibt es nicht."))
     if not can_work_on_series(api_user(), roster.series_id):

@@ -7,6 +7,7 @@ import importlib
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from wirlearn.core import errors, security
 from wirlearn.core.access import enforce_access
@@ -33,7 +34,17 @@ def current_locale_choices() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:…>`` in every route stops at 2**31-1, the range of the database's INTEGER ids: a
+    larger number in a URL is a 404, not a database error (PostgreSQL refuses to compare it)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**31 - 1, signed: bool = False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def register_extensions(app: Flask) -> None:
+    # Before any feature adds a route, so every <int:…> uses it.
+    app.url_map.converters["int"] = DatabaseIntConverter
     db.init_app(app)
     migrate.init_app(
         app, db, directory=app.config.get("MIGRATIONS_DIR") or _migrations_dir(app), render_as_batch=True, compare_type=True
