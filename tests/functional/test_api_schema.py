@@ -8,11 +8,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from tests.functional.test_trainer_api import bearer
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 15
 
 
 @pytest.fixture
@@ -44,6 +45,7 @@ def test_no_operation_answers_with_a_server_error(
         | {module_id for series in programme.values() for module_id in series.module_ids}
     )
     failures = []
+    unsatisfiable: list[str] = []
 
     def with_real_ids(case_and_choice):
         case, (use_real, picks) = case_and_choice
@@ -73,7 +75,13 @@ def test_no_operation_answers_with_a_server_error(
                 if response.status_code >= 500:
                     failures.append((operation.method, operation.path, case.path_parameters, case.body, response.status_code))
 
-        check()
+        try:
+            check()
+        except Unsatisfiable:
+            # Negative cases cannot be made for some operations (e.g. only free-form strings).
+            if mode == GenerationMode.POSITIVE:
+                raise
+            unsatisfiable.append(f"{operation.method.upper()} {operation.path}")
 
     for operation in operations(schema):
         has_input = any(len(group) for group in (operation.path_parameters, operation.query, operation.body))
@@ -81,3 +89,5 @@ def test_no_operation_answers_with_a_server_error(
             continue  # nothing to make invalid
         check_operation(operation)
     assert failures == []
+    # The trainer workflow's operations all have inputs that can be made invalid.
+    assert not [name for name in unsatisfiable if "/attendance" in name or "/assessments" in name], unsatisfiable

@@ -23,8 +23,9 @@ CREDENTIAL_MIME = "application/jwt"
 
 
 class IssueRequestSchema(Schema):
-    user_id = fields.Integer(required=True, strict=True)
-    series_id = fields.Integer(required=True, strict=True)
+    # Bounded like the database's INTEGER ids: a larger number is a 422, not a database error.
+    user_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    series_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class IssuedSchema(Schema):
