@@ -25,6 +25,18 @@ def operations(schema):
     return [result.ok() for result in schema.get_all_operations()]
 
 
+def can_be_made_invalid(operation) -> bool:
+    """False for an operation whose only input is a free-form string in the path: every value is
+    valid there, and searching for an invalid one only burns time."""
+    if len(operation.body) or len(operation.query):
+        return True
+    for parameter in operation.path_parameters:
+        schema = parameter.definition.get("schema", {})
+        if schema.get("type") != "string" or set(schema) - {"type"}:
+            return True
+    return False
+
+
 def test_openapi_document_is_valid_and_complete(schema):
     names = {f"{operation.method.upper()} {operation.path}" for operation in operations(schema)}
     assert "PUT /api/v1/sessions/{session_id}/attendance" in names
@@ -84,9 +96,8 @@ def test_no_operation_answers_with_a_server_error(
             unsatisfiable.append(f"{operation.method.upper()} {operation.path}")
 
     for operation in operations(schema):
-        has_input = any(len(group) for group in (operation.path_parameters, operation.query, operation.body))
-        if mode == GenerationMode.NEGATIVE and not has_input:
-            continue  # nothing to make invalid
+        if mode == GenerationMode.NEGATIVE and not can_be_made_invalid(operation):
+            continue
         check_operation(operation)
     assert failures == []
     # The trainer workflow's operations all have inputs that can be made invalid.
