@@ -41,7 +41,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or INSECURE_DEV_SECRET
     # None means: SQLite file in the instance folder, filled in by create_app.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pre-ping on every checkout: wirlearn/core/dbpool.py checks connections idle this long.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DATABASE_PING_IDLE_SECONDS = 10
     BASE_URL = (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
 
     # Rate limits (Flask-Limiter). In production: redis://host:6379/0

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from wirlearn.core import errors, security
+from wirlearn.core import dbpool, errors, security
 from wirlearn.core.access import enforce_access
 from wirlearn.extensions import babel, csrf, db, limiter, login_manager, migrate
 from wirlearn.features import FEATURES
@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     # Before any feature adds a route, so every <int:…> uses it.
     app.url_map.converters["int"] = DatabaseIntConverter
     db.init_app(app)
+    dbpool.register(app)
     migrate.init_app(
         app, db, directory=app.config.get("MIGRATIONS_DIR") or _migrations_dir(app), render_as_batch=True, compare_type=True
     )
