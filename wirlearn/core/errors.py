@@ -20,7 +20,11 @@ def error_texts(code: int) -> tuple[str, str]:
         403: (_("Kein Zugriff"), _("Sie haben keine Berechtigung für diese Seite.")),
         404: (_("Seite nicht gefunden"), _("Diese Seite gibt es nicht (mehr). Prüfen Sie die Adresse.")),
         405: (_("Nicht erlaubt"), _("Diese Aktion ist hier nicht möglich.")),
+        401: (_("Anmeldung erforderlich"), _("Bitte melden Sie sich an.")),
+        409: (_("Konflikt"), _("Die Daten wurden inzwischen geändert. Es wurde nichts gespeichert.")),
+        410: (_("Nicht mehr verfügbar"), _("Dieser Inhalt ist nicht mehr verfügbar.")),
         413: (_("Anfrage zu groß"), _("Die gesendeten Daten sind zu groß.")),
+        422: (_("Ungültige Angaben"), _("Die Anfrage enthält ungültige Angaben. Es wurde nichts gespeichert.")),
         429: (
             _("Zu viele Anfragen"),
             _("Sie haben in kurzer Zeit zu viele Anfragen gestellt. Bitte warten Sie einen Moment."),
