@@ -21,7 +21,7 @@ from bench.databases import LABELS, migrate
 from bench.floor_app import fill
 from bench.memory import peak_rss_kib
 from bench.report import Row, mib, ms, rps
-from bench.servers import Server
+from bench.servers import Server, configured_workers
 from bench.wrk import LoadResult, median_result, run_wrk, warm_up
 
 SECTION = "load"
@@ -65,10 +65,13 @@ def _run(ctx: Context, servers: list[Server]) -> list[Row]:
     codes_by_kind: dict[str, list[str] | None] = {}
     missing_why: dict[str, str] = {}
     urls: dict[str, str] = {}
+    floor_urls: dict[str, str] = {}
+    floor_codes_by_kind: dict[str, list[str]] = {}
 
     for kind in settings.kinds:
         floor_url = ctx.databases.new(kind, "floor")
         floor_codes = fill(floor_url, settings.load_certificates)
+        floor_urls[kind], floor_codes_by_kind[kind] = floor_url, floor_codes
         floors[kind] = Server(
             f"floor-{kind}", "bench.floor_app:create_app()", {"FLOOR_DATABASE_URL": floor_url}, logs / f"floor-{kind}.log"
         )
@@ -113,7 +116,8 @@ def _run(ctx: Context, servers: list[Server]) -> list[Row]:
             del targets[key]
 
     for target in targets.values():
-        warm_up(target.server.base_url, target.paths, settings.load)
+        sent = warm_up(target.server.base_url, target.paths, settings.load, workers=configured_workers())
+        ctx.log(f"warm-up {target.label}: {sent:,} requests")
     for round_number in range(1, settings.load.repeat + 1):
         for target in targets.values():
             target.results.append(run_wrk(target.server.base_url, target.paths, settings.load, settings.load.seconds))
@@ -122,6 +126,7 @@ def _run(ctx: Context, servers: list[Server]) -> list[Row]:
             )
 
     rows = _rows(settings.kinds, targets)
+    rows += _cold_rows(ctx, settings.kinds, urls, codes_by_kind, floor_urls, floor_codes_by_kind)
     rows += _memory_rows(settings.kinds, floors, wirlearn)
     rows += _revocation_rows(ctx, settings.kinds, urls, wirlearn, codes_by_kind)
     return rows
@@ -235,6 +240,60 @@ def _rows(kinds: tuple[str, ...], targets: dict[str, Target]) -> list[Row]:
                     data=data,
                 )
             )
+    return rows
+
+
+def _cold_rows(ctx, kinds, urls, codes_by_kind, floor_urls, floor_codes_by_kind) -> list[Row]:
+    """The first view of each certificate in a fresh process (no cached signature check or page),
+    in this process without HTTP: what a worker pays before its caches help. For reference."""
+    from werkzeug.test import EnvironBuilder
+
+    from bench.floor_app import create_app as create_floor_app
+    from wirlearn import create_app
+    from wirlearn.extensions import db
+
+    rows = []
+    for kind in kinds:
+        codes = codes_by_kind.get(kind)
+        if not codes:
+            continue
+        env = server_env(ctx, urls[kind])
+        app = create_app(
+            "production",
+            SQLALCHEMY_DATABASE_URI=urls[kind],
+            SECRET_KEY=env["SECRET_KEY"],
+            BASE_URL=env["BASE_URL"],
+            RATELIMIT_ENABLED=False,
+            SIGNING_KEY_DIR=env["SIGNING_KEY_DIR"],
+        )
+        floor = create_floor_app(floor_urls[kind])
+
+        def per_request(wsgi_app, paths):
+            started = time.perf_counter()
+            for path in paths:
+                body = wsgi_app(EnvironBuilder(path=path).get_environ(), lambda *_args: None)
+                b"".join(body)
+                body.close()
+            return (time.perf_counter() - started) / len(paths) * 1000
+
+        per_request(app.wsgi_app, ["/healthz"] * 20)  # connections and templates loaded
+        per_request(floor.wsgi_app, [f"/lookup/{code}" for code in floor_codes_by_kind[kind][:20]])
+        sample = codes[: min(len(codes), 300)]
+        ours = per_request(app.wsgi_app, [f"/v/{code}" for code in sample])
+        again = per_request(app.wsgi_app, [f"/v/{code}" for code in sample])
+        theirs = per_request(floor.wsgi_app, [f"/lookup/{code}" for code in floor_codes_by_kind[kind][: len(sample)]])
+        with app.app_context():
+            db.engine.dispose()
+        rows.append(
+            Row(
+                SECTION,
+                f"verification page, first view / repeat view of a certificate, in-process, {LABELS[kind]} (for reference)",
+                f"{ms(ours)} / {ms(again)} per request",
+                f"{ms(theirs)} (floor)",
+                ours / theirs,
+                data={"first_ms": ours, "repeat_ms": again, "floor_ms": theirs, "certificates": len(sample)},
+            )
+        )
     return rows
 
 

@@ -85,9 +85,19 @@ def run_wrk(base_url: str, paths: list[str], settings: LoadSettings, seconds: in
     )
 
 
-def warm_up(base_url: str, paths: list[str], settings: LoadSettings) -> None:
-    if settings.warmup_seconds > 0:
-        run_wrk(base_url, paths, settings, settings.warmup_seconds)
+def warm_up(base_url: str, paths: list[str], settings: LoadSettings, workers: int = 1, cap_seconds: int = 40) -> int:
+    """Load before measuring: at least ``warmup_seconds``, and until every path has been asked
+    about twice per worker (so per-process caches are as warm as they get in steady traffic),
+    but no longer than ``cap_seconds``. Returns the requests sent."""
+    if settings.warmup_seconds <= 0:
+        return 0
+    sent, spent = 0, 0
+    while spent < cap_seconds:
+        sent += run_wrk(base_url, paths, settings, settings.warmup_seconds).requests
+        spent += settings.warmup_seconds
+        if len(paths) == 1 or sent >= 2 * workers * len(paths):
+            break
+    return sent
 
 
 def median_result(results: list[LoadResult]) -> LoadResult:
