@@ -85,8 +85,9 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_LINK_HOURS = env_int("PASSWORD_LINK_HOURS", 72)
 
-    # Two-factor sign-in for staff.
+    # Two-factor sign-in for staff (TOTP); required for admins in production unless switched off.
     REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
+    REQUIRE_2FA_FOR_TRAINERS = env_bool("REQUIRE_2FA_FOR_TRAINERS", False)
 
     # JSON API bearer tokens.
     API_TOKEN_MINUTES = env_int("API_TOKEN_MINUTES", 15)

@@ -13,6 +13,7 @@ PUBLIC_ENDPOINTS = {
     "core.imprint",
     "core.health",
     "auth.login",
+    "auth.second_factor",  # between password and code: not signed in yet
     "auth.set_password",
     "api_token.token",
     "api-docs.openapi_json",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from wirlearn.auth.passwords import password_problems
@@ -38,4 +38,33 @@ class SetPasswordForm(NewPasswordMixin, FlaskForm):
 class ChangePasswordForm(SetPasswordForm):
     current = PasswordField(
         _l("Bisheriges Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr bisheriges Passwort ein."))]
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Bestätigungscode"),
+        validators=[DataRequired(_l("Bitte geben Sie den Code aus Ihrer App oder einen Wiederherstellungscode ein.")), Length(max=40)],
+    )
+
+
+class EnrolTwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code aus der App"),
+        validators=[DataRequired(_l("Bitte geben Sie den sechsstelligen Code aus Ihrer App ein.")), Length(max=40)],
+    )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """A current code from the app, to confirm a change of the two-factor settings."""
+
+    code = StringField(
+        _l("Aktueller Code aus der App"),
+        validators=[DataRequired(_l("Bitte geben Sie den sechsstelligen Code aus Ihrer App ein.")), Length(max=40)],
+    )
+
+
+class DisableTwoFactorForm(TwoFactorCodeForm):
+    password = PasswordField(
+        _l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein.")), Length(max=256)]
     )

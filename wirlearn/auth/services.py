@@ -54,7 +54,7 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def start_session(user: User) -> None:
+def start_session(user: User, *, second_factor: str | None = None) -> None:
     """Renew the session at sign-in (no fixation) and stamp its start for the lifetime checks."""
     from flask_login import login_user
 
@@ -67,7 +67,7 @@ def start_session(user: User) -> None:
     session["login_at"] = now
     session["seen_at"] = now
     user.last_login_at = utcnow()
-    record("auth.login", "user", user.id, actor_id=user.id)
+    record("auth.login", "user", user.id, actor_id=user.id, after={"second_factor": second_factor} if second_factor else None)
 
 
 def end_session(user: User | None, *, everywhere: bool = True) -> None:
@@ -81,6 +81,41 @@ def end_session(user: User | None, *, everywhere: bool = True) -> None:
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+# --- the second step of signing in -----------------------------------------------------------
+
+PENDING_KEY = "2fa_pending"
+PENDING_SECONDS = 300
+
+
+def begin_second_step(user: User, next_url: str | None) -> None:
+    """Password accepted; remember who is half signed in (for a few minutes, in this browser only)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[PENDING_KEY] = {"uid": user.id, "nonce": user.session_nonce, "at": int(time.time()), "next": next_url}
+
+
+def pending_user(now: float | None = None) -> User | None:
+    """The user between password and second factor, or None (none, expired, or since changed)."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    now = time.time() if now is None else now
+    if now - int(pending.get("at", 0)) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None
+    user = db.session.get(User, pending.get("uid")) if isinstance(pending.get("uid"), int) else None
+    if user is None or not user.active or not hmac.compare_digest(user.session_nonce, str(pending.get("nonce"))):
+        return None
+    return user
+
+
+def pending_next_url() -> str | None:
+    pending = session.get(PENDING_KEY)
+    return pending.get("next") if isinstance(pending, dict) else None
 
 
 @dataclass(frozen=True)
@@ -158,3 +193,11 @@ def count_admins() -> int:
     return db.session.scalar(
         select(func.count()).select_from(UserRole).join(User).where(UserRole.role == "admin", User.active.is_(True))
     )
+
+
+def end_other_sessions(user: User) -> None:
+    """End every session of ``user`` except the current one (which moves to the new nonce)."""
+    from flask_login import login_user
+
+    user.end_all_sessions()
+    login_user(user, remember=False, fresh=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g
 from flask.wrappers import Response
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -34,7 +35,15 @@ def add_security_headers(response: Response) -> Response:
     if current_app.config.get("HSTS"):
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     rule = g.get("access_rule")
-    # Anything behind a sign-in must not be kept by browsers or proxies.
-    if rule is not None and not rule.public:
+    # Anything behind a sign-in, any page a signed-in person sees (it shows their name) and any
+    # response that sets a cookie must not be kept by browsers or shared caches.
+    if (rule is not None and not rule.public) or _signed_in() or "Set-Cookie" in headers:
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(current_user and current_user.is_authenticated)
+    except Exception:  # noqa: BLE001 - an error page after the database failed must still get its headers
+        return False
