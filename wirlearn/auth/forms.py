@@ -44,7 +44,10 @@ class ChangePasswordForm(SetPasswordForm):
 class SecondFactorForm(FlaskForm):
     code = StringField(
         _l("Bestätigungscode"),
-        validators=[DataRequired(_l("Bitte geben Sie den Code aus Ihrer App oder einen Wiederherstellungscode ein.")), Length(max=40)],
+        validators=[
+            DataRequired(_l("Bitte geben Sie den Code aus Ihrer App oder einen Wiederherstellungscode ein.")),
+            Length(max=40),
+        ],
     )
 
 
@@ -65,6 +68,4 @@ class TwoFactorCodeForm(FlaskForm):
 
 
 class DisableTwoFactorForm(TwoFactorCodeForm):
-    password = PasswordField(
-        _l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein.")), Length(max=256)]
-    )
+    password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein.")), Length(max=256)])

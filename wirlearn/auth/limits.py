@@ -56,6 +56,10 @@ def _account_limit() -> str:
 
 def sign_in_limits(view):
     """Decorate a sign-in view (POST only) with both limits."""
-    view = limiter.shared_limit(_account_limit, scope="sign-in-account", key_func=account_key, methods=["POST"], deduct_when=_failed)(view)
-    view = limiter.shared_limit(_address_limit, scope="sign-in-address", key_func=address_key, methods=["POST"], deduct_when=_failed)(view)
+    view = limiter.shared_limit(
+        _account_limit, scope="sign-in-account", key_func=account_key, methods=["POST"], deduct_when=_failed
+    )(view)
+    view = limiter.shared_limit(
+        _address_limit, scope="sign-in-address", key_func=address_key, methods=["POST"], deduct_when=_failed
+    )(view)
     return view

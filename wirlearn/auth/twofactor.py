@@ -165,9 +165,7 @@ def use_recovery_code(user: User, code: str) -> bool:
         return False
     result = db.session.execute(
         update(RecoveryCode)
-        .where(
-            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(code), RecoveryCode.used_at.is_(None)
-        )
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(code), RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )

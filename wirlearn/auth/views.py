@@ -54,7 +54,9 @@ def login():
 
 def _after_sign_in(user: User, next_url: str | None):
     if twofactor.required_for(user) and not user.totp_enabled:
-        flash(_("Bitte richten Sie jetzt die Anmeldung mit zweitem Faktor ein. Erst danach können Sie weiterarbeiten."), "warning")
+        flash(
+            _("Bitte richten Sie jetzt die Anmeldung mit zweitem Faktor ein. Erst danach können Sie weiterarbeiten."), "warning"
+        )
         return redirect(url_for("auth.two_factor"))
     return redirect(next_url or url_for("core.home"))
 
@@ -158,6 +160,7 @@ def change_password():
 def two_factor():
     """Status and enrolment: a QR code for the app, then a code to confirm it works."""
     user = current_user._get_current_object()
+    required = twofactor.required_for(user)
     if user.totp_enabled:
         return render_template(
             "auth/two_factor.html",
@@ -165,30 +168,41 @@ def two_factor():
             remaining=twofactor.remaining_recovery_codes(user),
             codes_form=TwoFactorCodeForm(prefix="codes"),
             disable_form=DisableTwoFactorForm(prefix="off"),
-            required=twofactor.required_for(user),
+            required=required,
         )
+    if not user.totp_secret:
+        return render_template("auth/two_factor_start.html", required=required)
     form = EnrolTwoFactorForm()
     if form.validate_on_submit():
-        codes = twofactor.confirm_enrolment(user, form.code.data) if user.totp_secret else None
+        codes = twofactor.confirm_enrolment(user, form.code.data)
         if codes is None:
             db.session.commit()  # the used time step stays used
-            form.code.errors.append(_("Der Code passt nicht. Prüfen Sie die Uhrzeit Ihres Geräts und geben Sie den aktuellen Code ein."))
+            form.code.errors.append(
+                _("Der Code passt nicht. Prüfen Sie die Uhrzeit Ihres Geräts und geben Sie den aktuellen Code ein.")
+            )
         else:
             services.end_other_sessions(user)
             db.session.commit()
             flash(_("Die Anmeldung mit zweitem Faktor ist eingerichtet."), "success")
             return render_template("auth/recovery_codes.html", codes=codes)
-    elif not user.totp_secret:
-        twofactor.start_enrolment(user)
-        db.session.commit()
-    uri = twofactor.provisioning_uri(user)
     return render_template(
         "auth/two_factor_setup.html",
         form=form,
-        qr=twofactor.qr_data_url(uri),
+        qr=twofactor.qr_data_url(twofactor.provisioning_uri(user)),
         secret=twofactor.format_secret(user.totp_secret),
-        required=twofactor.required_for(user),
+        required=required,
     )
+
+
+@bp.post("/konto/zwei-faktor/einrichten")
+@roles_required("admin", "trainer")
+def two_factor_start():
+    """Create a new pending secret (a new QR code); the old pending one stops working."""
+    user = current_user._get_current_object()
+    if not user.totp_enabled:
+        twofactor.start_enrolment(user)
+        db.session.commit()
+    return redirect(url_for("auth.two_factor"))
 
 
 @bp.post("/konto/zwei-faktor/neue-codes")
@@ -247,7 +261,10 @@ def two_factor_reset(user_id: int):
         user.end_all_sessions()
         db.session.commit()
         flash(
-            _("Der zweite Faktor von %(name)s ist zurückgesetzt; die Person richtet ihn bei der nächsten Anmeldung neu ein.", name=user.display_name),
+            _(
+                "Der zweite Faktor von %(name)s ist zurückgesetzt; die Person richtet ihn bei der nächsten Anmeldung neu ein.",
+                name=user.display_name,
+            ),
             "success",
         )
     return redirect(url_for("users.edit", user_id=user.id))
@@ -255,7 +272,16 @@ def two_factor_reset(user_id: int):
 
 # Pages a user who still has to set up the second factor may open.
 SETUP_ALLOWED_ENDPOINTS = frozenset(
-    {"auth.two_factor", "auth.logout", "static", "core.set_language", "core.privacy", "core.imprint", "core.health"}
+    {
+        "auth.two_factor",
+        "auth.two_factor_start",
+        "auth.logout",
+        "static",
+        "core.set_language",
+        "core.privacy",
+        "core.imprint",
+        "core.health",
+    }
 )
 
 
@@ -271,7 +297,9 @@ def require_two_factor_setup():
 
         raise ApiProblem(403, _("Bitte richten Sie zuerst die Anmeldung mit zweitem Faktor ein."))
     if request.method == "GET":
-        flash(_("Bitte richten Sie jetzt die Anmeldung mit zweitem Faktor ein. Erst danach können Sie weiterarbeiten."), "warning")
+        flash(
+            _("Bitte richten Sie jetzt die Anmeldung mit zweitem Faktor ein. Erst danach können Sie weiterarbeiten."), "warning"
+        )
     return redirect(url_for("auth.two_factor"))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, session
 from flask.wrappers import Response
 from flask_login import current_user
 
@@ -37,7 +37,8 @@ def add_security_headers(response: Response) -> Response:
     rule = g.get("access_rule")
     # Anything behind a sign-in, any page a signed-in person sees (it shows their name) and any
     # response that sets a cookie must not be kept by browsers or shared caches.
-    if (rule is not None and not rule.public) or _signed_in() or "Set-Cookie" in headers:
+    # (The session cookie itself is written after this hook, hence session.modified.)
+    if (rule is not None and not rule.public) or session.modified or _signed_in() or "Set-Cookie" in headers:
         headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,0 +1,183 @@
+"""The access matrix: every route × {anonymous, coordinator, other coordinator, trainer of the
+series, trainer of another series, admin} with the expected outcome.
+
+A route missing from MATRIX fails the suite, and so does a row for a route that no longer exists.
+Every URL is built from ``sample_values``: ids of objects that belong to ``coordinator`` and to
+the series ``trainer`` works in, so "other coordinator" and "trainer of another series" test the
+object-level rules. A refused request must write nothing (the audit event of the refusal aside).
+
+Adding a route: add its row here, with the profile that says who may call it; if its URL has a
+new argument, add a sample value to ``sample_values``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.routes import all_routes, build_url, changed_tables, route_key, snapshot
+from wirlearn import create_app
+
+ROLES = ("anonymous", "coordinator", "other_coordinator", "other_trainer", "trainer", "admin")
+
+ALLOW, DENY = "allow", "deny"
+
+
+def profile(*allowed: str) -> dict[str, str]:
+    return {role: ALLOW if role in allowed else DENY for role in ROLES}
+
+
+PUBLIC = profile(*ROLES)
+SIGNED_IN = profile("coordinator", "other_coordinator", "trainer", "other_trainer", "admin")
+STAFF = profile("trainer", "other_trainer", "admin")
+ADMIN = profile("admin")
+SERIES_STAFF = profile("trainer", "admin")  # admins, and trainers of this series only
+OWNER_AND_ADMIN = profile("coordinator", "admin")  # the participant the object belongs to
+OWNER_SERIES_STAFF = profile("coordinator", "trainer", "admin")
+
+MATRIX: dict[str, dict[str, str]] = {
+    # core
+    "GET core.home": PUBLIC,
+    "GET core.start": SIGNED_IN,
+    "POST core.set_language": PUBLIC,
+    "GET core.privacy": PUBLIC,
+    "GET core.imprint": PUBLIC,
+    "GET core.health": PUBLIC,
+    "GET static": PUBLIC,
+    # auth
+    "GET auth.login": PUBLIC,
+    "POST auth.login": PUBLIC,
+    "GET auth.second_factor": PUBLIC,
+    "POST auth.second_factor": PUBLIC,
+    "POST auth.logout": SIGNED_IN,
+    "GET auth.set_password": PUBLIC,
+    "POST auth.set_password": PUBLIC,
+    "GET auth.change_password": SIGNED_IN,
+    "POST auth.change_password": SIGNED_IN,
+    "GET auth.two_factor": STAFF,
+    "POST auth.two_factor": STAFF,
+    "POST auth.two_factor_start": STAFF,
+    "POST auth.two_factor_new_codes": STAFF,
+    "POST auth.two_factor_disable": STAFF,
+    "POST auth.two_factor_reset": ADMIN,
+    # api
+    "GET api-docs.openapi_json": PUBLIC,
+    "POST api_token.token": PUBLIC,
+    # users
+    "GET users.index": ADMIN,
+    "GET users.create": ADMIN,
+    "POST users.create": ADMIN,
+    "GET users.edit": ADMIN,
+    "POST users.edit": ADMIN,
+    "POST users.activate": ADMIN,
+    "POST users.deactivate": ADMIN,
+    "GET users.password_link": ADMIN,
+    "POST users.password_link": ADMIN,
+    "GET users.import_csv": ADMIN,
+    "POST users.import_csv": ADMIN,
+    # programme
+    "GET programme.series_index": ADMIN,
+    "GET programme.series_create": ADMIN,
+    "POST programme.series_create": ADMIN,
+    "GET programme.series_detail": ADMIN,
+    "GET programme.series_edit": ADMIN,
+    "POST programme.series_edit": ADMIN,
+    "GET programme.module_create": ADMIN,
+    "POST programme.module_create": ADMIN,
+    "GET programme.module_edit": ADMIN,
+    "POST programme.module_edit": ADMIN,
+    "POST programme.module_move": ADMIN,
+    "POST programme.module_delete": ADMIN,
+    "GET programme.session_create": ADMIN,
+    "POST programme.session_create": ADMIN,
+    "GET programme.session_edit": ADMIN,
+    "POST programme.session_edit": ADMIN,
+    "POST programme.session_delete": ADMIN,
+    "GET programme.enrollments": ADMIN,
+    "POST programme.enrollments": ADMIN,
+    "POST programme.enrollment_status": ADMIN,
+    "GET programme.regions": ADMIN,
+    "GET programme.region_edit": ADMIN,
+    "POST programme.region_edit": ADMIN,
+}
+
+
+def sample_values(app, programme, coordinator) -> dict:
+    """A value for every URL argument: objects of ``coordinator`` and of the series ``trainer`` works in."""
+    from sqlalchemy import select
+
+    from wirlearn.auth.models import User
+    from wirlearn.auth.services import make_password_token
+    from wirlearn.extensions import db
+    from wirlearn.programme.models import Enrollment
+
+    main = programme["main"]
+    with app.app_context():
+        enrollment_id = db.session.scalar(
+            select(Enrollment.id).where(Enrollment.series_id == main.id, Enrollment.user_id == coordinator.id)
+        )
+        token = make_password_token(db.session.get(User, coordinator.id))
+    return {
+        "series_id": main.id,
+        "module_id": main.module_ids[0],
+        "session_id": main.session_ids[0],
+        "user_id": coordinator.id,
+        "enrollment_id": enrollment_id,
+        "region_id": coordinator.region_id,
+        "token": token,
+        "filename": "css/app.css",
+    }
+
+
+def test_every_route_is_in_the_matrix():
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
+    routes = {route_key(rule, method) for rule, method in all_routes(app)}
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert missing == [], f"routes without a row in the access matrix: {missing}"
+    assert stale == [], f"rows for routes that do not exist: {stale}"
+
+
+def is_refused(response, role: str) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    location = response.headers.get("Location", "")
+    return role == "anonymous" and response.status_code == 302 and location.startswith("/anmelden?next=")
+
+
+def call(client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    if url.startswith("/api/"):
+        return client.open(url, method=method, json={})
+    return client.open(url, method=method, data={})
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_access(key, app, login, programme, request):
+    method, endpoint = key.split(" ", 1)
+    rule = next((rule for rule, m in all_routes(app) if m == method and rule.endpoint == endpoint), None)
+    assert rule is not None, f"{key} is not a route"
+    coordinator = request.getfixturevalue("coordinator")
+    url = build_url(app, rule, sample_values(app, programme, coordinator))
+    problems = []
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            login(client, request.getfixturevalue(role))
+        before = snapshot(app, skip=("audit_events",)) if method != "GET" else None
+        response = call(client, method, url)
+        response.close()
+        expected = MATRIX[key][role]
+        if response.status_code >= 500:
+            problems.append(f"{role}: server error {response.status_code}")
+            continue
+        refused = is_refused(response, role)
+        if expected == DENY and not refused:
+            problems.append(f"{role}: expected refusal, got {response.status_code}")
+        if expected == ALLOW and refused:
+            problems.append(f"{role}: expected access, got {response.status_code}")
+        if expected == DENY and before is not None:
+            changed = changed_tables(before, snapshot(app, skip=("audit_events",)))
+            if changed:
+                problems.append(f"{role}: refused request changed {changed}")
+    assert problems == [], f"{key} {url}: " + "; ".join(problems)

@@ -1,0 +1,177 @@
+"""Brute-force limits on signing in: per account and per client address, on the sign-in page, its
+second step and POST /api/v1/token; a German 429 page with Retry-After; counters in Redis are
+shared by every app process; the client address behind a reverse proxy is configurable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import do_login
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT_LIMIT = 3
+ADDRESS_LIMIT = 5
+
+
+@pytest.fixture
+def app_settings():
+    return {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOGIN": f"{ADDRESS_LIMIT} per minute",
+        "RATELIMIT_LOGIN_PER_ACCOUNT": f"{ACCOUNT_LIMIT} per minute",
+    }
+
+
+def attempt(client, email, password="falsch-falsch-falsch", address="198.51.100.7", **headers):  # noqa: S107
+    return client.post(
+        "/anmelden", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}, headers=headers
+    )
+
+
+def assert_refused_in_german(response):
+    assert response.status_code == 429
+    assert "Zu viele Anfragen" in response.get_data(as_text=True)
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_failed_sign_ins_per_account_are_limited(client, coordinator, other_coordinator):
+    for number in range(ACCOUNT_LIMIT):
+        assert attempt(client, coordinator.email, address=f"203.0.113.{number}").status_code == 200
+    # From yet another address, and even with the right password: this account waits.
+    refused = attempt(client, coordinator.email, coordinator.password, address="203.0.113.99")
+    assert_refused_in_german(refused)
+    # Other accounts are not affected.
+    assert attempt(client, other_coordinator.email, other_coordinator.password, address="203.0.113.99").status_code == 302
+
+
+def test_failed_sign_ins_per_address_are_limited(client, coordinator):
+    for number in range(ADDRESS_LIMIT):
+        assert attempt(client, f"person{number}@example.org").status_code == 200
+    assert_refused_in_german(attempt(client, coordinator.email, coordinator.password))
+    # Another address is not affected.
+    assert attempt(client, coordinator.email, coordinator.password, address="198.51.100.8").status_code == 302
+
+
+def test_successful_sign_ins_do_not_count(app, coordinator):
+    for _ in range(ADDRESS_LIMIT + 2):
+        browser = app.test_client()
+        assert attempt(browser, coordinator.email, coordinator.password).status_code == 302
+
+
+def test_api_token_shares_the_account_counter_and_answers_problem_json(client, coordinator):
+    attempt(client, coordinator.email, address="203.0.113.1")
+    attempt(client, coordinator.email, address="203.0.113.2")
+    wrong = client.post("/api/v1/token", json={"email": coordinator.email, "password": "falsch-falsch-falsch"})
+    assert wrong.status_code == 401
+    refused = client.post("/api/v1/token", json={"email": coordinator.email.upper(), "password": coordinator.password})
+    assert refused.status_code == 429
+    assert refused.mimetype == "application/problem+json"
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_second_step_failures_count_for_the_account(app, client, login, trainer):
+    from tests.functional.test_two_factor import enrol
+
+    login(client, trainer)
+    enrol(app, client, trainer)
+    client.post("/abmelden")
+    do_login(client, trainer)
+    for _ in range(ACCOUNT_LIMIT):
+        assert client.post("/anmelden/bestaetigen", data={"code": "000000"}).status_code == 200
+    assert_refused_in_german(client.post("/anmelden/bestaetigen", data={"code": "111111"}))
+
+
+def test_forwarded_address_ignored_without_proxy_setting(client, coordinator):
+    """Without PROXY_FIX_X_FOR an attacker cannot dodge the address limit with made-up headers."""
+    for number in range(ADDRESS_LIMIT):
+        attempt(client, f"p{number}@example.org", **{"X-Forwarded-For": f"192.0.2.{number}"})
+    assert attempt(client, coordinator.email, coordinator.password, **{"X-Forwarded-For": "192.0.2.200"}).status_code == 429
+
+
+def test_address_behind_a_reverse_proxy(database_url, app_settings):
+    from wirlearn import create_app
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, PROXY_FIX_X_FOR=1, **app_settings)
+    client = app.test_client()
+    for number in range(ADDRESS_LIMIT):
+        assert attempt(client, f"p{number}@example.org", **{"X-Forwarded-For": "192.0.2.1"}).status_code == 200
+    # Same proxy, same client behind it: refused; another client behind the same proxy: not.
+    assert attempt(client, "x@example.org", **{"X-Forwarded-For": "192.0.2.1"}).status_code == 429
+    assert attempt(client, "x@example.org", **{"X-Forwarded-For": "192.0.2.2"}).status_code == 200
+    with app.app_context():
+        from wirlearn.extensions import db
+
+        db.engine.dispose()
+
+
+def test_rate_limit_page_is_english_on_request(client, coordinator):
+    for number in range(ACCOUNT_LIMIT):
+        attempt(client, coordinator.email, address=f"203.0.113.{number}")
+    response = client.post(
+        "/anmelden",
+        data={"email": coordinator.email, "password": "x"},
+        headers={"Accept-Language": "en"},
+        environ_base={"REMOTE_ADDR": "203.0.113.50"},
+    )
+    assert response.status_code == 429
+    assert "Too many requests" in response.get_data(as_text=True)
+
+
+# --- Redis: two app processes share one counter -----------------------------------------------
+
+WORKER = """
+import json, sys
+from wirlearn import create_app
+url, storage, prefix, email, count = sys.argv[1:6]
+app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage,
+                 RATELIMIT_KEY_PREFIX=prefix, RATELIMIT_LOGIN_PER_ACCOUNT="3 per minute", RATELIMIT_LOGIN="100 per minute")
+client = app.test_client()
+codes = [client.post("/anmelden", data={"email": email, "password": "falsch-falsch-falsch"}).status_code for _ in range(int(count))]
+print(json.dumps(codes))
+"""
+
+
+def redis_url() -> str:
+    return os.environ.get("WIRLEARN_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+def run_worker(database_url: str, prefix: str, email: str, count: int) -> list[int]:
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER, database_url, redis_url(), prefix, email, str(count)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_two_app_processes_share_one_counter_in_redis(database_url, coordinator):
+    import redis
+
+    connection = redis.Redis.from_url(redis_url())
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"Redis is needed for this test at {redis_url()} (WIRLEARN_TEST_REDIS_URL): {error}")
+    prefix = f"wirlearn-test-{uuid.uuid4().hex[:12]}"
+    try:
+        assert run_worker(database_url, prefix, coordinator.email, 2) == [200, 200]
+        # A second process, its own memory, the same Redis: the third failure is the last allowed.
+        assert run_worker(database_url, prefix, coordinator.email, 2) == [200, 429]
+        assert any(connection.scan_iter(match=f"*{prefix}*"))
+    finally:
+        for key in connection.scan_iter(match=f"*{prefix}*"):
+            connection.delete(key)
+        connection.close()
