@@ -50,6 +50,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: keep limiting, per process, until it is back (instead of failing requests).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "wirlearn"
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute; 50 per hour"
     RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT") or "5 per minute; 20 per hour"
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY") or "120 per minute"
@@ -101,6 +104,8 @@ class Config:
 
     # GDPR retention in days after a participant's series ended, per data category.
     RETENTION_DAYS_PARTICIPANTS = env_int("RETENTION_DAYS_PARTICIPANTS", 3 * 365)
+    RETENTION_DAYS_NOTES = env_int("RETENTION_DAYS_NOTES", 365)
+    RETENTION_DAYS_ROSTER_KEYS = env_int("RETENTION_DAYS_ROSTER_KEYS", 30)
 
     HSTS = False
 

@@ -17,4 +17,5 @@ FEATURES = (
     "wirlearn.certificates",
     "wirlearn.verify",
     "wirlearn.demo",
+    "wirlearn.ops",
 )

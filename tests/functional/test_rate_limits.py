@@ -175,3 +175,23 @@ def test_two_app_processes_share_one_counter_in_redis(database_url, coordinator)
         for key in connection.scan_iter(match=f"*{prefix}*"):
             connection.delete(key)
         connection.close()
+
+
+def test_sign_in_stays_limited_when_redis_is_unreachable(database_url, coordinator):
+    """The counters fall back to the process's memory: sign-in works and is still limited."""
+    from wirlearn import create_app
+    from wirlearn.extensions import db
+
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0?socket_connect_timeout=0.2",
+        RATELIMIT_LOGIN_PER_ACCOUNT="2 per minute",
+    )
+    client = app.test_client()
+    assert attempt(client, coordinator.email).status_code == 200
+    assert attempt(client, coordinator.email).status_code == 200
+    assert attempt(client, coordinator.email, coordinator.password).status_code == 429
+    with app.app_context():
+        db.engine.dispose()

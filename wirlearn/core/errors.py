@@ -99,9 +99,11 @@ def handle_csrf_error(error: CSRFError):
 
 def handle_database_unavailable(error: Exception):
     _rollback()
-    from flask import current_app
+    from flask import current_app, g
 
     current_app.logger.error("database unavailable: %s", type(error).__name__)
+    # The page must not ask the database who is signed in: show it as to a visitor.
+    g._login_user = current_app.login_manager.anonymous_user()
     return render_error(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
