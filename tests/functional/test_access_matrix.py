@@ -98,6 +98,19 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET programme.regions": ADMIN,
     "GET programme.region_edit": ADMIN,
     "POST programme.region_edit": ADMIN,
+    # attendance (trainer workflow): trainers only in the series they train
+    "GET attendance.overview": STAFF,
+    "GET attendance.series_overview": SERIES_STAFF,
+    "GET attendance.roster": SERIES_STAFF,
+    "POST attendance.roster": SERIES_STAFF,
+    "GET attendance.signature_list": SERIES_STAFF,
+    "GET attendance.export": SERIES_STAFF,
+    # assessments
+    "GET assessments.sheet": SERIES_STAFF,
+    "POST assessments.sheet": SERIES_STAFF,
+    "GET assessments.export": SERIES_STAFF,
+    # audit
+    "GET audit.index": ADMIN,
 }
 
 
@@ -125,6 +138,7 @@ def sample_values(app, programme, coordinator) -> dict:
         "region_id": coordinator.region_id,
         "token": token,
         "filename": "css/app.css",
+        "fmt": "csv",
     }
 
 
