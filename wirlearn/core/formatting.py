@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from markupsafe import Markup
 
 from wirlearn.core.timeutil import to_local
 
@@ -62,7 +63,22 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
+# Explicit bidi embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def isolate_bidi(value):
+    """Template output: text carrying bidi controls (a right-to-left override in a name, say) is
+    wrapped in a first-strong isolate, so it cannot reorder the text around it on the page."""
+    if isinstance(value, str) and not BIDI_CONTROLS.isdisjoint(value):
+        if isinstance(value, Markup):  # e.g. a translated sentence with a name in it
+            return Markup("\u2068") + value + Markup("\u2069")
+        return "\u2068" + value + "\u2069"
+    return value
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.finalize = isolate_bidi
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_filter(role_label, "role_label")

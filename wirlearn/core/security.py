@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, session
+from flask import abort, current_app, g, request, session
 from flask.wrappers import Response
 from flask_login import current_user
 
@@ -48,3 +48,21 @@ def _signed_in() -> bool:
         return bool(current_user and current_user.is_authenticated)
     except Exception:  # noqa: BLE001 - an error page after the database failed must still get its headers
         return False
+
+
+def refuse_nul_bytes() -> None:
+    """before_request: a NUL character is never part of a name, note or address, and PostgreSQL
+    cannot store one; refuse it up front (400) instead of failing half-way through a write."""
+    for values in (request.args, request.form):
+        for _key, items in values.lists():
+            if any("\x00" in item for item in items) or "\x00" in _key:
+                abort(400)
+    for upload in request.files.values():
+        content = upload.stream.read()
+        upload.stream.seek(0)
+        if b"\x00" in content:
+            abort(400)
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        if b"\x00" in raw or b"\\u0000" in raw:
+            abort(400)

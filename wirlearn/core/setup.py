@@ -82,5 +82,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    # Runs before the features' hooks, which may already query the database with request data.
+    app.before_request_funcs.setdefault(None, []).insert(0, security.refuse_nul_bytes)
     app.before_request(enforce_access)
     app.after_request(security.add_security_headers)

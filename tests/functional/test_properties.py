@@ -1,0 +1,98 @@
+"""Property-based tests (hypothesis): whatever text arrives in a form or the token endpoint, the
+answer is a page or a clear refusal, never a server error, and nothing is half written."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(email=TEXT, password=TEXT)
+def test_sign_in_never_fails_on_input(client, email, password):
+    response = client.post("/anmelden", data={"email": email, "password": password})
+    assert response.status_code in (200, 400), response.status_code
+
+
+@SETTINGS
+@given(
+    body=st.recursive(
+        st.none() | st.booleans() | st.integers() | TEXT,
+        lambda inner: st.lists(inner) | st.dictionaries(TEXT, inner),
+        max_leaves=8,
+    )
+)
+def test_token_endpoint_never_fails_on_json(client, body):
+    response = client.post("/api/v1/token", json=body)
+    assert response.status_code in (400, 401, 422), response.status_code
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.fixture
+def admin_client(app, login, admin):
+    client = app.test_client()
+    login(client, admin)
+    return client
+
+
+@SETTINGS
+@given(
+    email=TEXT,
+    name=TEXT,
+    roles=st.lists(st.sampled_from(["admin", "trainer", "coordinator", "root", ""]), max_size=3),
+    region=TEXT,
+)
+def test_user_form_never_fails_on_input(app, admin_client, email, name, roles, region):
+    response = admin_client.post(
+        "/verwaltung/nutzer/neu", data={"email": email, "display_name": name, "roles": roles, "region_id": region}
+    )
+    assert response.status_code in (200, 302, 400), response.status_code
+
+
+@SETTINGS
+@given(
+    title=TEXT,
+    provider=TEXT,
+    start=TEXT,
+    end=TEXT,
+    percent=st.one_of(st.integers(-1000, 1000).map(str), TEXT),
+)
+def test_series_form_never_fails_on_input(admin_client, title, provider, start, end, percent):
+    response = admin_client.post(
+        "/verwaltung/reihen/neu",
+        data={
+            "title": title,
+            "provider": provider,
+            "certificate_title": title,
+            "issuer_name": provider,
+            "start_date": start,
+            "end_date": end,
+            "min_attendance_percent": percent,
+        },
+    )
+    assert response.status_code in (200, 302, 400), response.status_code
+
+
+@SETTINGS
+@given(
+    status=TEXT | st.sampled_from(["present", "late", "excused", "absent"]), note=TEXT, version=TEXT | st.integers(-5, 5).map(str)
+)
+def test_roster_never_fails_on_input(app, login, programme, trainer, coordinator, status, note, version):
+    client = app.test_client()
+    login(client, trainer)
+    session_id = programme["main"].session_ids[0]
+    response = client.post(
+        f"/termine/{session_id}/anwesenheit",
+        data={
+            "version": version,
+            "submission_key": note[:60],
+            "action": "save",
+            f"status-{coordinator.id}": status,
+            f"note-{coordinator.id}": note,
+        },
+    )
+    assert response.status_code in (200, 302, 400, 409, 422), response.status_code
