@@ -23,7 +23,7 @@ def all_routes(app) -> Iterator[tuple[Rule, str]]:
 
 
 def route_key(rule: Rule, method: str) -> str:
-    """"GET endpoint"; with the URL rule appended when one endpoint serves several URLs."""
+    """ "GET endpoint"; with the URL rule appended when one endpoint serves several URLs."""
     rules = [other for other in rule.map.iter_rules(rule.endpoint) if method in other.methods]
     return f"{method} {rule.endpoint}" if len(rules) == 1 else f"{method} {rule.endpoint} {rule.rule}"
 

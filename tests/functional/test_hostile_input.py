@@ -21,7 +21,7 @@ from wirlearn.programme.models import Enrollment, Module, Series
 
 SCRIPT = '<script>alert("xss")</script>'
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'
-QUOTES = "O'Brien \"Zitat\" `tick`"
+QUOTES = 'O\'Brien "Zitat" `tick`'
 JS_URL = "javascript:alert(document.cookie)"
 RTL = "Ay\u202eeşY"  # right-to-left override inside a name
 FORMULA = '=HYPERLINK("http://evil.example","klick")'
@@ -66,7 +66,7 @@ def hostile(app, programme, coordinator, trainer):
 def assert_inert(page: str, where: str) -> None:
     assert "<script>alert" not in page, f"{where}: script tag rendered"
     assert "<img src=x" not in page, f"{where}: attribute breakout"
-    assert 'href="javascript:' not in page.lower() and "src=\"javascript:" not in page.lower(), f"{where}: javascript: URL"
+    assert 'href="javascript:' not in page.lower() and 'src="javascript:' not in page.lower(), f"{where}: javascript: URL"
     depth = 0
     for character in page:
         if character == "\u2068":
@@ -137,7 +137,10 @@ def test_pdf_with_hostile_names_renders(app, login, hostile, trainer):
     ("path", "form"),
     [
         ("/verwaltung/nutzer/neu", {"email": "lang@example.org", "display_name": LONG, "roles": ["trainer"], "region_id": ""}),
-        ("/verwaltung/nutzer/neu", {"email": f"{LONG}@example.org", "display_name": "Lang", "roles": ["trainer"], "region_id": ""}),
+        (
+            "/verwaltung/nutzer/neu",
+            {"email": f"{LONG}@example.org", "display_name": "Lang", "roles": ["trainer"], "region_id": ""},
+        ),
         ("/verwaltung/reihen/neu", {"title": LONG, "provider": "x", "certificate_title": "x", "issuer_name": "x"}),
         ("/anmelden", {"email": LONG, "password": LONG}),
     ],
