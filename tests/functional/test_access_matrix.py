@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.certificate_support import app_settings, signing_key_dir  # noqa: F401 - fixtures
 from tests.routes import all_routes, build_url, changed_tables, route_key, snapshot
 from wirlearn import create_app
 
@@ -121,6 +122,24 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET api_progress.my_progress": SIGNED_IN,
     "GET api_progress.series_progress": SERIES_STAFF,
     "GET api_progress.user_progress": OWNER_SERIES_STAFF,
+    # certificates: public verification; holder and admins download; admins issue and revoke
+    "GET verify.jwks": PUBLIC,
+    "GET verify.lookup /v": PUBLIC,
+    "GET verify.lookup /v/": PUBLIC,
+    "GET verify.certificate": PUBLIC,
+    "GET api_verify.verify": PUBLIC,
+    "GET certificates.mine": profile("coordinator", "other_coordinator"),
+    "GET api_certificates.credential": OWNER_AND_ADMIN,
+    "GET api_certificates.pdf": OWNER_AND_ADMIN,
+    "POST api_certificates.issue": ADMIN,
+    "POST api_certificates.revoke": ADMIN,
+    "GET certificates.series_certificates": ADMIN,
+    "GET certificates.series_zip": ADMIN,
+    "POST certificates.issue_batch": ADMIN,
+    "POST certificates.issue_one": ADMIN,
+    "GET certificates.detail": ADMIN,
+    "POST certificates.reissue": ADMIN,
+    "POST certificates.revoke": ADMIN,
 }
 
 
@@ -139,6 +158,7 @@ def sample_values(app, programme, coordinator) -> dict:
             select(Enrollment.id).where(Enrollment.series_id == main.id, Enrollment.user_id == coordinator.id)
         )
         token = make_password_token(db.session.get(User, coordinator.id))
+        code = certificate_code(main, enrollment_id)
     return {
         "series_id": main.id,
         "module_id": main.module_ids[0],
@@ -149,7 +169,45 @@ def sample_values(app, programme, coordinator) -> dict:
         "token": token,
         "filename": "css/app.css",
         "fmt": "csv",
+        "code": code,
     }
+
+
+def certificate_code(series, enrollment_id: int) -> str:
+    """The code of a valid certificate of the enrollment, issued now if it has none yet: every
+    session attended and every module passed (rows added only where there are none)."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from wirlearn.assessments.models import Assessment
+    from wirlearn.attendance.models import Attendance
+    from wirlearn.certificates import services
+    from wirlearn.core.timeutil import local_today
+    from wirlearn.extensions import db
+    from wirlearn.programme.models import Module
+
+    existing = services.valid_certificate_for(enrollment_id)
+    if existing is not None:
+        return existing.code
+    attended = set(db.session.scalars(select(Attendance.session_id).where(Attendance.enrollment_id == enrollment_id)))
+    for session_id in series.session_ids:
+        if session_id not in attended:
+            db.session.add(Attendance(session_id=session_id, enrollment_id=enrollment_id, status="present"))
+    assessed = set(db.session.scalars(select(Assessment.module_id).where(Assessment.enrollment_id == enrollment_id)))
+    for module_id in series.module_ids:
+        if module_id not in assessed:
+            module = db.session.get(Module, module_id)
+            points = Decimal(module.max_points) if module.assessment_kind == "points" else None
+            db.session.add(
+                Assessment(
+                    module_id=module_id, enrollment_id=enrollment_id, result="passed", points=points, assessed_on=local_today()
+                )
+            )
+    db.session.flush()
+    issued = services.issue_certificate(enrollment_id)
+    db.session.commit()
+    return issued.code
 
 
 def test_every_route_is_in_the_matrix():
@@ -170,12 +228,25 @@ def is_refused(response, role: str) -> bool:
     return role == "anonymous" and response.status_code == 302 and location.startswith("/anmelden?next=")
 
 
-def call(client, method: str, url: str):
+# Bodies for routes whose ids travel in the form rather than the URL.
+BODIES = {
+    "POST certificates.issue_one": lambda values: {"enrollment_id": str(values["enrollment_id"])},
+}
+
+
+def call(client, method: str, url: str, *, headers=None, body=None):
     if method == "GET":
-        return client.get(url)
+        return client.get(url, headers=headers)
     if url.startswith("/api/"):
-        return client.open(url, method=method, json={})
-    return client.open(url, method=method, data={})
+        return client.open(url, method=method, json=body or {}, headers=headers)
+    return client.open(url, method=method, data=body or {}, headers=headers)
+
+
+def bearer(client, user) -> dict:
+    """The JSON API is called with a bearer token, as its clients do."""
+    response = client.post("/api/v1/token", json={"email": user.email, "password": user.password})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
 
 @pytest.mark.parametrize("key", sorted(MATRIX))
@@ -184,14 +255,20 @@ def test_access(key, app, login, programme, request):
     rule = next((rule for rule, m in all_routes(app) if m == method and route_key(rule, m) == key), None)
     assert rule is not None, f"{key} is not a route"
     coordinator = request.getfixturevalue("coordinator")
-    url = build_url(app, rule, sample_values(app, programme, coordinator))
+    values = sample_values(app, programme, coordinator)
+    url = build_url(app, rule, values)
+    body = BODIES[key](values) if key in BODIES else None
     problems = []
     for role in ROLES:
         client = app.test_client()
+        headers = None
         if role != "anonymous":
-            login(client, request.getfixturevalue(role))
+            user = request.getfixturevalue(role)
+            login(client, user)
+            if url.startswith("/api/"):
+                headers = bearer(app.test_client(), user)
         before = snapshot(app, skip=("audit_events",)) if method != "GET" else None
-        response = call(client, method, url)
+        response = call(client, method, url, headers=headers, body=body)
         response.close()
         expected = MATRIX[key][role]
         if response.status_code >= 500:

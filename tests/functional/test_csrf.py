@@ -7,13 +7,14 @@ import re
 
 import pytest
 
+from tests.certificate_support import signing_key_dir  # noqa: F401 - fixture
 from tests.functional.test_access_matrix import ROLES, sample_values
 from tests.routes import all_routes, build_url, changed_tables, snapshot
 
 
 @pytest.fixture
-def app_settings():
-    return {"WTF_CSRF_ENABLED": True}
+def app_settings(signing_key_dir):  # noqa: F811 - the imported fixture, requested here
+    return {"WTF_CSRF_ENABLED": True, "SIGNING_KEY_DIR": str(signing_key_dir)}
 
 
 def csrf_token(client, path: str = "/anmelden") -> str:

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from tests.certificate_support import app_settings, signing_key_dir  # noqa: F401 - fixtures
 from tests.functional.test_access_matrix import sample_values
 from tests.routes import all_routes, build_url, changed_tables, snapshot
 from wirlearn.assessments.models import Assessment
@@ -46,7 +47,7 @@ def hostile(app, programme, coordinator, trainer):
         enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == coordinator.id))
         db.session.add(
             Attendance(
-                session_id=main.session_ids[0], enrollment_id=enrollment.id, status="excused", note=f"{FORMULA} {SCRIPT} {RTL}"
+                session_id=main.session_ids[0], enrollment_id=enrollment.id, status="present", note=f"{FORMULA} {SCRIPT} {RTL}"
             )
         )
         db.session.add(

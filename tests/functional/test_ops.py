@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
+from tests.certificate_support import app_settings, signing_key_dir  # noqa: F401 - fixtures
 from tests.databases import is_postgresql
 from tests.routes import snapshot
 from wirlearn import create_app
@@ -23,11 +24,13 @@ from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment
 
 
-def fill(app, programme, coordinator, trainer) -> None:
-    """Rows in every table the programme fixture leaves empty."""
+def fill(app, programme, coordinator, trainer, other_coordinator) -> str:
+    """Rows in every table the programme fixture leaves empty; the code of a valid certificate."""
+    from tests.functional.test_access_matrix import sample_values
     from wirlearn.audit.services import record
 
     main = programme["main"]
+    code = sample_values(app, programme, other_coordinator)["code"]
     with app.app_context():
         enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == coordinator.id))
         db.session.add(
@@ -50,6 +53,7 @@ def fill(app, programme, coordinator, trainer) -> None:
         db.session.add(RecoveryCode(user_id=trainer.id, code_hash="f" * 64))
         record("test.event", "thing", 1, after={"ä": "ß", "list": [1, 2]}, subject_user_id=coordinator.id)
         db.session.commit()
+    return code
 
 
 def tables_with_rows(app) -> set[str]:
@@ -57,17 +61,26 @@ def tables_with_rows(app) -> set[str]:
 
 
 @pytest.fixture
-def filled(app, programme, coordinator, trainer):
-    fill(app, programme, coordinator, trainer)
+def filled(app, programme, coordinator, trainer, other_coordinator):
+    app.certificate_code = fill(app, programme, coordinator, trainer, other_coordinator)
     return app
 
 
 def test_backup_and_restore_round_trip_every_table(filled, runner, tmp_path, databases):
     app = filled
     before = snapshot(app)
-    assert {"users", "series", "modules", "sessions", "enrollments", "attendance", "assessments", "audit_events"} <= (
-        tables_with_rows(app)
-    )
+    assert {
+        "users",
+        "series",
+        "modules",
+        "sessions",
+        "enrollments",
+        "attendance",
+        "assessments",
+        "audit_events",
+        "certificates",
+        "signing_keys",
+    } <= tables_with_rows(app)
     target = tmp_path / "sicherung.dump"
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output
@@ -80,6 +93,11 @@ def test_backup_and_restore_round_trip_every_table(filled, runner, tmp_path, dat
         restored = other.test_cli_runner().invoke(args=["restore", "--yes", str(target)])
         assert restored.exit_code == 0, restored.output
         assert snapshot(other) == before
+        # A restored certificate still verifies: status and signature, against the restored keys.
+        verified = other.test_client().get(f"/api/v1/verify/{app.certificate_code}")
+        assert verified.status_code == 200, verified.get_json()
+        assert verified.get_json()["status"] == "valid" and verified.get_json()["signature"]["valid"] is True
+        assert other.test_client().get(f"/v/{app.certificate_code}").status_code == 200
         with other.app_context():
             assert set(inspect(db.engine).get_table_names()) >= set(db.metadata.tables)
             # The restored audit table is still append-only.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.certificate_support import signing_key_dir  # noqa: F401 - fixture
 from tests.conftest import do_login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,3 +196,22 @@ def test_sign_in_stays_limited_when_redis_is_unreachable(database_url, coordinat
     assert attempt(client, coordinator.email, coordinator.password).status_code == 429
     with app.app_context():
         db.engine.dispose()
+
+
+def test_verification_page_and_json_are_limited_per_address(app, programme, coordinator, signing_key_dir):  # noqa: F811
+    from tests.functional.test_access_matrix import sample_values
+
+    app.config["SIGNING_KEY_DIR"] = str(signing_key_dir)
+    code = sample_values(app, programme, coordinator)["code"]
+    app.config["RATELIMIT_VERIFY"] = "3 per minute"
+    client = app.test_client()
+    here = {"REMOTE_ADDR": "192.0.2.10"}
+    assert client.get(f"/v/{code}", environ_base=here).status_code == 200
+    assert client.get(f"/api/v1/verify/{code}", environ_base=here).status_code == 200
+    assert client.get(f"/v/{code}", environ_base=here).status_code == 200
+    page = client.get(f"/v/{code}", environ_base=here)
+    assert_refused_in_german(page)
+    api = client.get(f"/api/v1/verify/{code}", environ_base=here)
+    assert api.status_code == 429 and api.mimetype == "application/problem+json"
+    # Another address is served.
+    assert client.get(f"/v/{code}", environ_base={"REMOTE_ADDR": "192.0.2.11"}).status_code == 200

@@ -7,6 +7,7 @@ import re
 import pytest
 from flask import abort
 
+from tests.certificate_support import app_settings, signing_key_dir  # noqa: F401 - fixtures
 from tests.routes import MissingSample, all_routes, build_url
 from wirlearn.core.access import AccessRule
 
