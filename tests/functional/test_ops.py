@@ -227,3 +227,18 @@ def test_purge_keeps_participants_of_series_without_an_end(app, runner, factory)
     runner.invoke(args=["purge", "--today", (date.today() + timedelta(days=3650)).isoformat()])
     with app.app_context():
         assert db.session.get(User, person.id).anonymized_at is None
+
+
+def test_purge_keeps_certificate_holders(app, runner, ended_programme):
+    """The verification page must keep answering for a holder, however old the series."""
+    from tests.functional.test_access_matrix import certificate_code
+
+    leaver = ended_programme["leaver"]
+    with app.app_context():
+        enrollment_id = db.session.scalar(select(Enrollment.id).where(Enrollment.user_id == leaver.id))
+        code = certificate_code(ended_programme["series"], enrollment_id)
+    result = runner.invoke(args=["purge"])
+    assert "0 Teilnehmende" in result.output
+    with app.app_context():
+        assert db.session.get(User, leaver.id).anonymized_at is None
+    assert app.test_client().get(f"/api/v1/verify/{code}").get_json()["status"] in ("valid", "expired")
