@@ -269,11 +269,15 @@ def check_writes(url: str, world: World, tally: Tally, initial: dict[int, int]) 
                 text("SELECT attendance_version FROM sessions WHERE id = :id"), {"id": session_id}
             ).scalar()
             if version - initial[session_id] != len(accepted):
-                problems.append(f"session {session_id}: version grew by {version - initial[session_id]}, {len(accepted)} saves accepted")
+                problems.append(
+                    f"session {session_id}: version grew by {version - initial[session_id]}, {len(accepted)} saves accepted"
+                )
             if accepted:
                 last_version, statuses = accepted[-1]
                 if last_version != version:
-                    problems.append(f"session {session_id}: last accepted save was version {last_version}, database has {version}")
+                    problems.append(
+                        f"session {session_id}: last accepted save was version {last_version}, database has {version}"
+                    )
                 stored = dict(
                     connection.execute(
                         text(
@@ -355,7 +359,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"load: {args.clients} clients, {args.seconds:.0f} s, at most {args.max_requests} requests …")
         started = time.monotonic()
         threads = [
-            threading.Thread(target=client_loop, args=(server.port, world, tally, args.seconds, args.max_requests, seed), daemon=True)
+            threading.Thread(
+                target=client_loop, args=(server.port, world, tally, args.seconds, args.max_requests, seed), daemon=True
+            )
             for seed in range(args.clients)
         ]
         for thread in threads:
