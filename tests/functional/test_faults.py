@@ -183,3 +183,34 @@ def test_fault_during_second_factor_enrolment_leaves_no_trace(app, client, login
         assert response.status_code == 500
     assert injector.fired
     assert changed_tables(before, snapshot(app)) == []
+
+
+def test_roster_sent_during_an_outage_and_again_after_it_is_recorded_once(app, login, programme, trainer, coordinator, injector):
+    from wirlearn.attendance.models import Attendance
+
+    client = app.test_client()
+    login(client, trainer)
+    session_id = programme["main"].session_ids[0]
+    page = client.get(f"/termine/{session_id}/anwesenheit").get_data(as_text=True)
+    form = {
+        "version": re.search(r'name="version" value="(\d+)"', page).group(1),
+        "submission_key": re.search(r'name="submission_key" value="([^"]+)"', page).group(1),
+        "action": "save",
+        f"status-{coordinator.id}": "late",
+        f"note-{coordinator.id}": "Zug",
+        f"orig-status-{coordinator.id}": "",
+        f"orig-note-{coordinator.id}": "",
+    }
+    before = snapshot(app)
+    injector.down = True
+    assert_german_503(client.post(f"/termine/{session_id}/anwesenheit", data=form))
+    injector.down = False
+    assert changed_tables(before, snapshot(app)) == []
+    assert client.post(f"/termine/{session_id}/anwesenheit", data=form).status_code == 302
+    # The same form once more (reload, double click): recognised, not recorded again.
+    assert client.post(f"/termine/{session_id}/anwesenheit", data=form).status_code == 302
+    with app.app_context():
+        rows = db.session.scalars(select(Attendance)).all()
+        events = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity_type == "attendance"))
+    assert [(row.status, row.note) for row in rows] == [("late", "Zug")]
+    assert events == 1
