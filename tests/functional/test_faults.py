@@ -80,11 +80,6 @@ def test_database_unreachable_gives_german_503(tmp_path):
         db.engine.dispose()
 
 
-def test_connections_are_checked_before_use(app):
-    with app.app_context():
-        assert db.engine.pool._pre_ping is True
-
-
 def create_user_form(email: str) -> dict:
     return {"email": email, "display_name": "Neu Angelegt", "roles": ["trainer"], "region_id": ""}
 
