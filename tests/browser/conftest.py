@@ -26,14 +26,61 @@ def app_settings():
     return {"WTF_CSRF_ENABLED": True}
 
 
+class InFlight:
+    """WSGI wrapper that knows when no request is being served, so a test's database is only
+    closed after the last request the browser started has returned its connection."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.lock = threading.Lock()
+        self.idle = threading.Event()
+        self.idle.set()
+
+    def _done(self) -> None:
+        with self.lock:
+            self.count -= 1
+            if self.count == 0:
+                self.idle.set()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+            self.idle.clear()
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _ClosingBody(body, self._done)
+
+
+class _ClosingBody:
+    def __init__(self, body, on_close):
+        self.body = body
+        self.on_close = on_close
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.on_close()
+
+
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    tracked = InFlight(app)
+    server = make_server("127.0.0.1", 0, tracked, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    tracked.idle.wait(timeout=15)
 
 
 @pytest.fixture(scope="session")
