@@ -56,19 +56,32 @@ class InFlight:
 
 
 class _ClosingBody:
-    def __init__(self, body, on_close):
+    """Closes the body and calls ``on_done`` once: when the body has been sent, or closed.
+    Werkzeug's dev server skips ``close()`` when the browser has already dropped the connection,
+    so the end of iteration (or the generator being collected after a failed write) counts too."""
+
+    def __init__(self, body, on_done):
         self.body = body
-        self.on_close = on_close
+        self.on_done = on_done
+        self.closed = False
+        self.lock = threading.Lock()
 
     def __iter__(self):
-        return iter(self.body)
+        try:
+            yield from self.body
+        finally:
+            self.close()
 
     def close(self) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
         try:
             if hasattr(self.body, "close"):
                 self.body.close()
         finally:
-            self.on_close()
+            self.on_done()
 
 
 @pytest.fixture
