@@ -164,7 +164,9 @@ def verify_code(raw_code: str | None, now: datetime | None = None) -> Verificati
     code = codes.normalize(raw_code)
     if code is None:
         return None
-    row = db.session.execute(_lookup_statement(), {"code": code}).first()
+    # On the session's connection (the same transaction), without the ORM's result processing:
+    # the statement selects plain columns.
+    row = db.session.connection().execute(_lookup_statement(), {"code": code}).first()
     if row is None:
         return None
     now = now or utcnow()

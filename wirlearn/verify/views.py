@@ -12,10 +12,11 @@ import json
 import threading
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 
 from wirlearn.certificates import codes, keys
 from wirlearn.core.access import public
+from wirlearn.core.setup import select_locale
 from wirlearn.extensions import limiter
 from wirlearn.verify import services
 
@@ -48,7 +49,8 @@ def _render(template: str, status: int = 200, *, switch_path: str | None, cache_
 
     With ``cache_key`` (every input of the page, the fresh state included) the HTML is reused
     while nothing it shows has changed: rendering costs more than the database query."""
-    lang = chosen_locale() or str(get_locale())
+    # The language code straight from the app's selector: a cached page needs no Babel locale.
+    lang = chosen_locale() or select_locale()
     key = (template, lang, chosen_locale(), switch_path, cache_key) if cache_key is not None else None
     html = _pages.get(key) if key is not None else None
     if html is None:
