@@ -29,11 +29,17 @@ SHOTS = [
     ("series", "admin@wir-hessen.example", "/verwaltung/reihen/1", (1280, 900)),
     ("trainer-start", "trainer@imap.example", "/", (820, 1180)),
     ("dashboard-phone", "ayse.yilmaz@darmstadt.example", "/", (390, 844)),
+    ("roster-tablet", "trainer@imap.example", "/termine/1/anwesenheit", (820, 1180)),
+    ("verify-phone", None, "{verify_path}", (390, 844)),
 ]
 
 
 def build_app(folder: Path):
+    """The demo programme with one certificate issued (for the verification page)."""
     from flask_migrate import upgrade
+
+    from wirlearn.certificates import batch
+    from wirlearn.certificates.services import issue_certificate
 
     from wirlearn import create_app
     from wirlearn.demo.seed import seed_demo
@@ -44,6 +50,10 @@ def build_app(folder: Path):
         upgrade()
         seed_demo()
         db.session.commit()
+        first = batch.candidates(1)[0]
+        issued = issue_certificate(first.enrollment_id, progress=first.progress)
+        db.session.commit()
+        app.config["DOCS_VERIFY_PATH"] = f"/v/{issued.code}"
     return app
 
 
@@ -65,7 +75,7 @@ def main() -> None:
                     page.get_by_label("Passwort").fill("wirlearn-demo")
                     page.get_by_role("button", name="Anmelden").click()
                     page.wait_for_load_state()
-                response = page.goto(base + path)
+                response = page.goto(base + path.format(verify_path=app.config["DOCS_VERIFY_PATH"]))
                 if response is None or response.status >= 400:
                     print(f"skipped {name}: {path} answered {response.status if response else '-'}")
                 else:
