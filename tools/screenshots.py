@@ -38,10 +38,9 @@ def build_app(folder: Path):
     """The demo programme with one certificate issued (for the verification page)."""
     from flask_migrate import upgrade
 
+    from wirlearn import create_app
     from wirlearn.certificates import batch
     from wirlearn.certificates.services import issue_certificate
-
-    from wirlearn import create_app
     from wirlearn.demo.seed import seed_demo
     from wirlearn.extensions import db
 
