@@ -6,6 +6,7 @@ from wirlearn.attendance.models import Attendance, RosterSubmission
 from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import RecoveryCode, User, UserRole
 from wirlearn.certificates.models import Certificate, SigningKey
+from wirlearn.core.changes import DataVersion
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Certificate",
+    "DataVersion",
     "Enrollment",
     "Module",
     "RecoveryCode",

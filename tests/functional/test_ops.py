@@ -19,6 +19,7 @@ from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance, RosterSubmission
 from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import RecoveryCode, User
+from wirlearn.core import changes
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment
@@ -119,8 +120,13 @@ def test_restore_replaces_later_changes(filled, runner, tmp_path, factory):
     before = snapshot(app)
     factory.user("coordinator", email="spaeter@example.org")
     assert snapshot(app) != before
+    with app.app_context():
+        counter_before = changes.current_version()
     assert runner.invoke(args=["restore", "--yes", str(target)]).exit_code == 0
     assert snapshot(app) == before
+    with app.app_context():
+        # Cached results of the replaced data can never match again.
+        assert changes.current_version() > counter_before
 
 
 def test_restore_asks_first_and_refuses_foreign_files(app, runner, tmp_path):

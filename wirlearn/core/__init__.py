@@ -16,7 +16,9 @@ def set_start_page(app: Flask, role: str, endpoint: str) -> None:
 
 
 def register(app: Flask) -> None:
-    from wirlearn.core import views
+    from wirlearn.core import changes, views
+
+    changes.register(app)
 
     app.register_blueprint(views.bp)
     formatting.register(app)

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from wirlearn.core import changes
 from wirlearn.extensions import db
 from wirlearn.ops import backup as backups
 from wirlearn.ops import retention
@@ -33,14 +34,28 @@ def restore_command(file, yes):
     """Die Datenbank durch die Sicherung in FILE ersetzen (alles, was seitdem geschah, geht verloren)."""
     if not yes:
         click.confirm("Alle Daten der Datenbank werden durch die Sicherung ersetzt. Fortfahren?", abort=True)
+    seen = _version_or_none()
     db.session.remove()
     db.engine.dispose()  # no pooled connection may hold the old content
     try:
         revision = backups.restore(db.engine.url, file)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from error
+    if _version_or_none() is not None:
+        changes.move_past(seen)  # running workers must not reuse results cached before
     click.echo(f"Wiederhergestellt aus {file} (Schema-Stand {revision}).")
     click.echo("Falls die Sicherung älter ist als diese Version: flask --app wirlearn db upgrade")
+
+
+def _version_or_none() -> int | None:
+    """The change counter, or None where the database has no such table (yet)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return changes.current_version()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
 
 
 @click.command("purge")

@@ -9,11 +9,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy import Select, func, select
 
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.certificates.models import Certificate
+from wirlearn.core.changes import current_version
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
@@ -257,22 +260,63 @@ def filter_choices() -> tuple[list[tuple[int, str]], list[str]]:
     return [(region_id, name) for region_id, name, _bezirk in regions], sorted({bezirk for *_rest, bezirk in regions if bezirk})
 
 
-def series_overview(series_id: int, filters: Filters | None = None, today: date | datetime | None = None) -> Overview | None:
-    """The overview of one series, or ``None`` if it does not exist. Counts and figures cover the
-    whole series; ``rows`` are the participants the filters select, sorted as asked."""
-    filters = filters or Filters()
-    series = db.session.get(Series, series_id)
-    if series is None:
-        return None
-    now = moment(today)
-    rules = Rules.of(series)
+@dataclass(frozen=True)
+class SeriesFigures:
+    """Everything the overview shows about a whole series, before filters: computed from every
+    participant's progress, so it is reused while nothing it depends on has changed."""
+
+    rows: tuple[Row, ...]
+    counts: Counts
+    modules: list[ModuleSummary]
+    sessions: list[SessionSummary]
+    uncovered_regions: list[str]
+    regions: list[tuple[int, str]]
+    bezirke: list[str]
+    # The figures depend on the clock only through which sessions have ended and which
+    # certificates have expired: they hold until the next such moment.
+    next_session_end: datetime | None = None  # local time, as progress compares it
+    next_expiry: datetime | None = None  # UTC, as certificate states compare it
+
+    def holds_at(self, now: datetime, now_utc: datetime) -> bool:
+        return (self.next_session_end is None or now < self.next_session_end) and (
+            self.next_expiry is None or now_utc < self.next_expiry
+        )
+
+
+# Per app (one per worker process): the figures of each series at one data version.
+FIGURES_CACHE = "wirlearn_series_figures"
+
+
+def series_figures(series_id: int, rules: Rules, today: date | datetime | None = None) -> SeriesFigures:
+    """The figures of a series. For the current moment they come from a cache keyed by the
+    database's change counter (wirlearn.core.changes), so any write anywhere, in any worker,
+    makes the next view compute them afresh; so does the end of a session or the expiry of a
+    certificate. One statement on a hit; a whole-series computation on a miss."""
+    if today is not None:
+        return _compute_figures(series_id, rules, moment(today), utcnow())
+    now, now_utc = moment(None), utcnow()
+    version = current_version()
+    if version is None:
+        return _compute_figures(series_id, rules, now, now_utc)
+    cache = current_app.extensions.setdefault(FIGURES_CACHE, {})
+    key = (series_id, str(get_locale()))  # the "what is missing" sentences are in the reader's language
+    cached = cache.get(key)
+    if cached is not None and cached[0] == version and cached[1].holds_at(now, now_utc):
+        return cached[1]
+    figures = _compute_figures(series_id, rules, now, now_utc)
+    cache[key] = (version, figures)  # one entry per series and language: the newest
+    return figures
+
+
+def _compute_figures(series_id: int, rules: Rules, now: datetime, now_utc: datetime) -> SeriesFigures:
     participants = progress_for_series(series_id, today=now)
     enrollment_ids = select(Enrollment.id).where(Enrollment.series_id == series_id)
     certificates = certificates_by_enrollment(enrollment_ids)
     all_rows = []
     for progress in participants:
-        state = certificate_state(progress, certificates.get(progress.enrollment_id))
+        state = certificate_state(progress, certificates.get(progress.enrollment_id), now_utc)
         all_rows.append(Row(progress, participant_status(progress, state), state))
+    all_rows.sort(key=_sort_key("name"))
 
     modules = list(db.session.scalars(select(Module).where(Module.series_id == series_id).order_by(Module.position, Module.id)))
     numbers = {module.id: number for number, module in enumerate(modules, start=1)}
@@ -348,15 +392,46 @@ def series_overview(series_id: int, filters: Filters | None = None, today: date 
         )
         for session in sessions
     ]
+    upcoming_ends = [session.ends_at for session in sessions if session.ends_at > now]
+    expiries = [
+        certificate.valid_until
+        for certificate in certificates.values()
+        if certificate.status == "valid" and certificate.valid_until is not None and certificate.valid_until >= now_utc
+    ]
+    return SeriesFigures(
+        rows=tuple(all_rows),
+        counts=counts,
+        modules=module_summaries,
+        sessions=session_summaries,
+        uncovered_regions=[name for region_id, name, _bezirk in regions if region_id not in covered],
+        regions=[(region_id, name) for region_id, name, _bezirk in regions],
+        bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}),
+        next_session_end=min(upcoming_ends, default=None),
+        next_expiry=min(expiries, default=None),
+    )
 
-    rows = all_rows
+
+def series_overview(series_id: int, filters: Filters | None = None, today: date | datetime | None = None) -> Overview | None:
+    """The overview of one series, or ``None`` if it does not exist. Counts and figures cover the
+    whole series; ``rows`` are the participants the filters select, sorted as asked."""
+    filters = filters or Filters()
+    series = db.session.get(Series, series_id)
+    if series is None:
+        return None
+    rules = Rules.of(series)
+    figures = series_figures(series_id, rules, today)
+
+    rows: list[Row] | tuple[Row, ...] = figures.rows  # sorted by name
     if filters.region_id:
         rows = [row for row in rows if row.progress.region_id == filters.region_id]
     if filters.bezirk:
         rows = [row for row in rows if row.progress.regierungsbezirk == filters.bezirk]
     if filters.status:
         rows = [row for row in rows if row.status == filters.status]
-    rows = sorted(rows, key=_sort_key(filters.sort if filters.sort in SORT_KEYS else "name"), reverse=filters.descending)
+    sort = filters.sort if filters.sort in SORT_KEYS else "name"
+    if sort != "name" or filters.descending:
+        rows = sorted(rows, key=_sort_key(sort), reverse=filters.descending)
+    rows = list(rows)
     # A page past the end (the list got shorter since the link was made) shows the last one.
     last = RowsPage(1, PER_PAGE, len(rows)).pages
     page = RowsPage(min(max(filters.page, 1), last), PER_PAGE, len(rows))
@@ -366,13 +441,13 @@ def series_overview(series_id: int, filters: Filters | None = None, today: date 
         rules=rules,
         filters=filters,
         rows=rows,
-        total=len(all_rows),
-        counts=counts,
-        modules=module_summaries,
-        sessions=session_summaries,
-        uncovered_regions=[name for region_id, name, _bezirk in regions if region_id not in covered],
-        regions=[(region_id, name) for region_id, name, _bezirk in regions],
-        bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}),
+        total=len(figures.rows),
+        counts=figures.counts,
+        modules=figures.modules,
+        sessions=figures.sessions,
+        uncovered_regions=figures.uncovered_regions,
+        regions=figures.regions,
+        bezirke=figures.bezirke,
         page=page,
     )
 
