@@ -134,6 +134,29 @@ def overview_filtered(world: World):
     return _get(world.clients["admin"], f"{url}{separator}region={region_id}&status=open")
 
 
+def overview_after_change(world: World):
+    """The first page right after a write anywhere (untimed): the whole-series figures are
+    computed afresh, as on the first view after every roster save. For information."""
+    from sqlalchemy import update
+
+    from wirlearn.core.changes import DataVersion
+    from wirlearn.extensions import db
+
+    app = world.app
+    get = overview_first(world)
+
+    class Runner:
+        def prepare(self):
+            with app.app_context():
+                db.session.execute(update(DataVersion).values(value=DataVersion.value + 1))
+                db.session.commit()
+
+        def __call__(self):
+            return get()
+
+    return Runner()
+
+
 def progress_service(world: World):
     app, programme = world.app, world.programme
     from wirlearn.extensions import db
@@ -247,7 +270,10 @@ def roster_save(world: World):
 
 FIGURES = (
     Figure("overview_first", "programme overview, first page", "flat", overview_first),
-    Figure("overview_filtered", "programme overview, filtered (one region, still open)", "flat", overview_filtered),
+    # Issue #7 sets the time target for the first page and the dashboard; this filter leaves about
+    # one participant of 33 but a full page of 50 of 10,000, so its time follows the rows shown.
+    Figure("overview_filtered", "programme overview, filtered (one region, still open)", None, overview_filtered),
+    Figure("overview_changed", "programme overview, first page right after a change", None, overview_after_change),
     Figure("progress_service", "whole-series progress (progress_for_series)", "linear", progress_service),
     Figure("progress_api", "whole-series progress API", "linear", progress_api),
     Figure("dashboard", "coordinator dashboard", "flat", dashboard),
