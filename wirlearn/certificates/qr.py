@@ -4,11 +4,15 @@ qrcode picks the lowest version the data fits in (``fit=True``) and splits the t
 most compact modes (the upper-case code travels in alphanumeric mode), so a typical URL is a
 version 3 or 4 symbol. The quiet zone of four modules is part of the matrix and is drawn white.
 The symbol is drawn as vector rectangles into the PDF: sharp at any print size. Choosing the
-mask pattern makes a symbol cost about 15 ms in pure Python, so symbols are cached per URL.
+mask pattern makes a symbol cost a few milliseconds in pure Python, so the last few symbols are
+cached per URL (a certificate downloaded twice); each is kept as one integer per row, about 2 KiB,
+so the cache stays small however many certificates a batch issues.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,23 +22,43 @@ from qrcode.constants import ERROR_CORRECT_M
 QUIET_ZONE = 4
 
 
+CACHE_SIZE = 64
+_RUN = re.compile("1+")
+
+
 @dataclass(frozen=True)
 class QrSymbol:
     version: int
-    modules: tuple[tuple[bool, ...], ...]  # rows of dark (True) / light modules, quiet zone included
+    rows: tuple[int, ...]  # one int per row, quiet zone included: bit c set = column c is dark
 
     @property
     def size(self) -> int:
-        return len(self.modules)
+        return len(self.rows)
+
+    @property
+    def modules(self) -> tuple[tuple[bool, ...], ...]:
+        """Rows of dark (True) / light modules, quiet zone included."""
+        return tuple(tuple(bool(row >> column & 1) for column in range(self.size)) for row in self.rows)
+
+    def runs(self, row_index: int) -> Iterator[tuple[int, int]]:
+        """(first column, length) of each run of dark modules in a row."""
+        # Column 0 is the lowest bit: reversed, the string reads left to right.
+        text = format(self.rows[row_index], f"0{self.size}b")[::-1]
+        for match in _RUN.finditer(text):
+            yield match.start(), match.end() - match.start()
 
 
-@lru_cache(maxsize=512)
+def _row_bits(row) -> int:
+    return sum(1 << column for column, dark in enumerate(row) if dark)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def symbol(data: str) -> QrSymbol:
     """The smallest QR symbol at error correction M that holds ``data``."""
     code = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
     code.add_data(data)
     code.make(fit=True)
-    return QrSymbol(code.version, tuple(tuple(row) for row in code.get_matrix()))
+    return QrSymbol(code.version, tuple(_row_bits(row) for row in code.get_matrix()))
 
 
 def fits(data: str, version: int) -> bool:
@@ -61,17 +85,9 @@ def draw(canvas, data: str, x: float, y: float, size: float) -> QrSymbol:
     canvas.rect(0, 0, qr.size, qr.size, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
     operators = []
-    for row_index, row in enumerate(qr.modules):
+    for row_index in range(qr.size):
         bottom = qr.size - row_index - 1
-        column = 0
-        while column < qr.size:
-            if row[column]:
-                start = column
-                while column < qr.size and row[column]:
-                    column += 1
-                operators.append(f"{start} {bottom} {column - start} 1 re")
-            else:
-                column += 1
+        operators.extend(f"{start} {bottom} {length} 1 re" for start, length in qr.runs(row_index))
     canvas.addLiteral("\n".join(operators) + "\nf")
     canvas.restoreState()
     return qr
