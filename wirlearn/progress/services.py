@@ -585,6 +585,27 @@ def progress_for_enrollment(enrollment_id: int, today: date | datetime | None = 
     return results[0]
 
 
+def progress_for_enrollments(enrollment_ids: Iterable[int], today: date | datetime | None = None) -> list[ParticipantProgress]:
+    """The given enrollments, ordered by name; fixed number of queries (callers stream a long
+    list in chunks of a few hundred)."""
+    ids = list(enrollment_ids)
+    if not ids:
+        return []
+    return _load(select(Enrollment.id).where(Enrollment.id.in_(ids)), moment(today))
+
+
+def series_enrollment_ids(series_id: int) -> list[int]:
+    """Every enrollment of a series, in the order ``progress_for_series`` returns them."""
+    return list(
+        db.session.scalars(
+            select(Enrollment.id)
+            .join(User, User.id == Enrollment.user_id)
+            .where(Enrollment.series_id == series_id)
+            .order_by(User.display_name, Enrollment.id)
+        )
+    )
+
+
 def progress_for_series(series_id: int, today: date | datetime | None = None) -> list[ParticipantProgress]:
     """Every enrollment of a series (withdrawn ones included), ordered by name; fixed number of queries."""
     return _load(select(Enrollment.id).where(Enrollment.series_id == series_id), moment(today))
