@@ -2,7 +2,10 @@
 
 Fira Sans (TrueType, SIL OFL, wirlearn/core/fonts) is embedded as a subset, so names such as
 "Ayşe Yılmaz", "Đorđe Petrović" or "Nguyễn Thị Hương" print as written. Fonts are registered
-once per process. The PDF is made on demand from the snapshot (it is not stored); issuing makes
+once per process. Text blocks and the module table that are the same on many certificates (the
+series' titles, the rules, the table of a series) are laid out once and kept, already measured,
+in a small per-thread cache (``LAYOUT_CACHE`` entries): only the holder's name, the dates, the
+code and the QR code are set anew for each PDF. The PDF is made on demand from the snapshot (it is not stored); issuing makes
 it once as a check, so a certificate whose PDF cannot be made is never issued.
 """
 
@@ -11,6 +14,8 @@ from __future__ import annotations
 import html
 import io
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +29,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from wirlearn.certificates import codes, qr
 from wirlearn.certificates.signing import parse_time
@@ -92,6 +97,38 @@ def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(html.escape(text, quote=False), style)
 
 
+# Laid-out flowables kept per thread (a flowable remembers its layout and is drawn from it, so it
+# must not be shared between threads drawing at the same time). Keyed by everything the layout
+# depends on: the text or table content, the style and the available width and height.
+LAYOUT_CACHE = 128
+_layouts = threading.local()
+
+
+def _laid_out(
+    key: tuple, make: Callable[[], Flowable], canvas, width: float, height: float = PAGE_HEIGHT
+) -> tuple[Flowable, float]:
+    """The flowable ``make()`` returns, wrapped to ``width`` (cached), and its height."""
+    cache: OrderedDict | None = getattr(_layouts, "cache", None)
+    if cache is None:
+        cache = _layouts.cache = OrderedDict()
+    full_key = (key, width, height)
+    found = cache.get(full_key)
+    if found is not None:
+        cache.move_to_end(full_key)
+        return found
+    flowable = make()
+    _w, flowable_height = flowable.wrapOn(canvas, width, height)
+    cache[full_key] = (flowable, flowable_height)
+    if len(cache) > LAYOUT_CACHE:
+        cache.popitem(last=False)
+    return flowable, flowable_height
+
+
+def _text(canvas, text: str, style: tuple, width: float, height: float = PAGE_HEIGHT) -> tuple[Paragraph, float]:
+    """A paragraph of ``text`` in ``_style(*style)``, laid out to ``width`` (cached)."""
+    return _laid_out(("text", text, style), lambda: _paragraph(text, _style(*style)), canvas, width, height)
+
+
 def _fitting_size(text: str, font: str, largest: float, smallest: float, width: float) -> float:
     size = largest
     while size > smallest and pdfmetrics.stringWidth(text, font, size) > width:
@@ -111,10 +148,17 @@ class _Writer:
         self.placed: list[tuple[Any, float, float]] = []
 
     def block(self, flowable, gap_before: float = 0, width: float = CONTENT_WIDTH) -> None:
-        self.y -= gap_before
         _w, height = flowable.wrapOn(self.canvas, width, PAGE_HEIGHT)
+        self.place(flowable, height, gap_before, width)
+
+    def place(self, flowable, height: float, gap_before: float = 0, width: float = CONTENT_WIDTH) -> None:
+        """Like ``block`` for a flowable already wrapped to ``width``."""
+        self.y -= gap_before
         self.placed.append((flowable, MARGIN + (CONTENT_WIDTH - width) / 2, self.y - height))
         self.y -= height
+
+    def text(self, text: str, style: tuple, gap_before: float = 0, width: float = CONTENT_WIDTH) -> None:
+        self.place(*_text(self.canvas, text, style, width), gap_before, width)
 
     def draw(self) -> None:
         for flowable, x, y in self.placed:
@@ -145,34 +189,35 @@ def _draw(buffer: io.BytesIO, s: dict[str, Any], code: str, note: StatusNote | N
 
     writer = _Writer(canvas, PAGE_HEIGHT - 50 * mm)
     if note is not None:
-        writer.block(_paragraph(note.text, _style("note", "Fira-Bold", 13, color=DANGER)))
+        writer.text(note.text, ("note", "Fira-Bold", 13, None, TA_CENTER, DANGER))
         writer.y -= 4 * mm
-    writer.block(_paragraph("ZERTIFIKAT", _style("kicker", "Fira-SemiBold", 13, color=BLUE)))
-    writer.block(_paragraph("Hiermit wird bestätigt, dass", _style("lead", "Fira", 12)), gap_before=8 * mm)
+    writer.text("ZERTIFIKAT", ("kicker", "Fira-SemiBold", 13, None, TA_CENTER, BLUE))
+    writer.text("Hiermit wird bestätigt, dass", ("lead", "Fira", 12), gap_before=8 * mm)
     name_size = _fitting_size(s["holder_name"], "Fira-Bold", 28, 20, CONTENT_WIDTH)
+    # The name differs on every certificate: laid out here, not cached.
     writer.block(_paragraph(s["holder_name"], _style("name", "Fira-Bold", name_size)), gap_before=4 * mm)
-    writer.block(_paragraph("die Qualifizierungsreihe", _style("lead2", "Fira", 12)), gap_before=5 * mm)
-    writer.block(_paragraph(f"„{s['series_title']}“", _style("series", "Fira-SemiBold", 13)), gap_before=2 * mm)
+    writer.text("die Qualifizierungsreihe", ("lead2", "Fira", 12), gap_before=5 * mm)
+    writer.text(f"„{s['series_title']}“", ("series", "Fira-SemiBold", 13), gap_before=2 * mm)
     period = _period(s)
     provider_line = f"Anbieter: {s['provider']}" + (f" · {period}" if period else "")
-    writer.block(_paragraph(provider_line, _style("provider", "Fira", 11, color=MUTED)), gap_before=1.5 * mm)
-    writer.block(
-        _paragraph("erfolgreich abgeschlossen und erhält das Zertifikat", _style("lead3", "Fira", 12)), gap_before=5 * mm
-    )
+    writer.text(provider_line, ("provider", "Fira", 11, None, TA_CENTER, MUTED), gap_before=1.5 * mm)
+    writer.text("erfolgreich abgeschlossen und erhält das Zertifikat", ("lead3", "Fira", 12), gap_before=5 * mm)
     title_size = _fitting_size(s["certificate_title"], "Fira-Bold", 20, 15, CONTENT_WIDTH)
-    writer.block(_paragraph(s["certificate_title"], _style("title", "Fira-Bold", title_size, color=BLUE)), gap_before=3 * mm)
+    writer.text(s["certificate_title"], ("title", "Fira-Bold", title_size, None, TA_CENTER, BLUE), gap_before=3 * mm)
 
     # The largest table size with which place, date and signatures stay above the QR code. Only
     # the table is measured again per size: everything is laid out once and drawn once.
     criteria = None
+    inner_width = CONTENT_WIDTH - 20 * mm
     if s.get("criteria"):
-        criteria = _paragraph(s["criteria"], _style("criteria", "Fira", 8.5, align=TA_LEFT, color=MUTED))
-        _w, criteria_height = criteria.wrapOn(canvas, CONTENT_WIDTH - 20 * mm, PAGE_HEIGHT)
+        criteria, criteria_height = _text(canvas, s["criteria"], ("criteria", "Fira", 8.5, None, TA_LEFT, MUTED), inner_width)
     signatures_height = _signatures_height(canvas, s)
     table = None
+    table_key = (tuple((module["title"], module["teaching_units"]) for module in s["modules"]), s["teaching_units_total"])
     for size in TABLE_FONT_SIZES:
-        candidate = _modules_table(s, size)
-        _w, table_height = candidate.wrapOn(canvas, CONTENT_WIDTH - 20 * mm, PAGE_HEIGHT)
+        candidate, table_height = _laid_out(
+            ("table", table_key, size), lambda size=size: _modules_table(s, size), canvas, inner_width
+        )
         flow_end = writer.y - 8 * mm - table_height
         if criteria is not None:
             flow_end -= 2.5 * mm + criteria_height
@@ -185,9 +230,9 @@ def _draw(buffer: io.BytesIO, s: dict[str, Any], code: str, note: StatusNote | N
         text = f"Die {len(s['modules'])} Module mit zusammen {s['teaching_units_total']} Unterrichtseinheiten stehen in der Anlage (Seite 2)."
         writer.block(_paragraph(text, _style("annex", "Fira", 11)), gap_before=8 * mm)
     else:
-        writer.block(table, gap_before=8 * mm, width=CONTENT_WIDTH - 20 * mm)
+        writer.place(table, table_height, gap_before=8 * mm, width=inner_width)
     if criteria is not None:
-        writer.block(criteria, gap_before=2.5 * mm, width=CONTENT_WIDTH - 20 * mm)
+        writer.place(criteria, criteria_height, gap_before=2.5 * mm, width=inner_width)
 
     _frame(canvas, s)
     writer.draw()
@@ -235,13 +280,12 @@ def _frame(canvas, s: dict[str, Any]) -> None:
     canvas.setFillColor(BLUE)
     canvas.rect(0, PAGE_HEIGHT - 9.2 * mm, PAGE_WIDTH, 1.2 * mm, stroke=0, fill=1)
     top = PAGE_HEIGHT - 22 * mm
-    left = _style("hdr-left", "Fira-SemiBold", 10.5, align=TA_LEFT)
-    right = _style("hdr-right", "Fira-SemiBold", 10.5, align=TA_RIGHT)
+    left = ("hdr-left", "Fira-SemiBold", 10.5, None, TA_LEFT)
+    right = ("hdr-right", "Fira-SemiBold", 10.5, None, TA_RIGHT)
     half = CONTENT_WIDTH / 2 - 5 * mm
     for text, style, x in ((s["provider"], left, MARGIN), (s.get("issuer_name") or "", right, PAGE_WIDTH - MARGIN - half)):
         if text:
-            paragraph = _paragraph(text, style)
-            _w, height = paragraph.wrapOn(canvas, half, 40 * mm)
+            paragraph, height = _text(canvas, text, style, half, 40 * mm)
             paragraph.drawOn(canvas, x, top - height + 10.5)
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.6)
@@ -276,18 +320,18 @@ def _modules_table(s: dict[str, Any], size: float) -> Table:
     return table
 
 
-def _signature_labels(s: dict[str, Any]) -> tuple[float, list[tuple[str, Paragraph]]]:
-    """Width of one signature line and the label under each (one per issuing body)."""
+def _signature_labels(canvas, s: dict[str, Any]) -> tuple[float, list[tuple[Paragraph, float]]]:
+    """Width of one signature line and the label under each (one per issuing body), laid out."""
     bodies = [s["provider"]] + ([s["issuer_name"]] if s.get("issuer_name") else [])
     width = (CONTENT_WIDTH - 12 * mm * (len(bodies) - 1)) / len(bodies)
-    label = _style("sig", "Fira", 8.5, align=TA_LEFT, color=MUTED)
-    return width, [(body, _paragraph(f"Für {body}", label)) for body in bodies]
+    label = ("sig", "Fira", 8.5, None, TA_LEFT, MUTED)
+    return width, [_text(canvas, f"Für {body}", label, width, 30 * mm) for body in bodies]
 
 
 def _signatures_height(canvas, s: dict[str, Any]) -> float:
     """How far below the place-and-date line the signature block reaches."""
-    width, labels = _signature_labels(s)
-    tallest = max(paragraph.wrapOn(canvas, width, 30 * mm)[1] for _body, paragraph in labels)
+    _width, labels = _signature_labels(canvas, s)
+    tallest = max(height for _paragraph, height in labels)
     return 20 * mm + 2 * mm + tallest
 
 
@@ -297,14 +341,13 @@ def _signatures(canvas, s: dict[str, Any], place_date: str, place_y: float) -> f
     canvas.setFont("Fira", 10.5)
     canvas.drawString(MARGIN, place_y, place_date)
     base = place_y - 20 * mm
-    width, labels = _signature_labels(s)
+    width, labels = _signature_labels(canvas, s)
     canvas.setStrokeColor(INK)
     canvas.setLineWidth(0.6)
     lowest = base
-    for index, (_body, paragraph) in enumerate(labels):
+    for index, (paragraph, height) in enumerate(labels):
         x = MARGIN + index * (width + 12 * mm)
         canvas.line(x, base, x + width, base)
-        _w, height = paragraph.wrapOn(canvas, width, 30 * mm)
         paragraph.drawOn(canvas, x, base - 2 * mm - height)
         lowest = min(lowest, base - 2 * mm - height)
     return lowest
