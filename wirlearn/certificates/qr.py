@@ -12,9 +12,10 @@ so the cache stays small however many certificates a batch issues.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -55,9 +56,11 @@ def _row_bits(row) -> int:
 # -- choosing the mask, in bulk -------------------------------------------------------------------
 # qrcode tries all eight masks and scores each symbol (ISO/IEC 18004 penalty rules) module by
 # module in Python; that was about 4.5 ms of every certificate. ``_QRCode`` makes the same
-# symbols (tests compare them with qrcode's for thousands of URLs) with the two hot spots done in
-# bulk: the data modules are placed along a precomputed path, and the penalty is counted on byte
-# strings and integers.
+# symbols (tests compare them with qrcode's for hundreds of inputs, versions 1 to 40) and keeps
+# qrcode's encoding and error correction: each mask is scored without building the matrix, as
+# the data bits XOR the mask (one integer) gathered into row and column order (``itemgetter``)
+# and counted with regular expressions and integer bit operations; the chosen mask is then
+# placed along the module path precomputed per version.
 
 _RUNS_OF_FIVE = re.compile(rb"\x00{5,}|\x01{5,}")
 _FINDER_LIKE = re.compile(rb"(?=\x01\x00\x01\x01\x01\x00\x01\x00\x00\x00\x00|\x00\x00\x00\x00\x01\x00\x01\x01\x01\x00\x01)")
@@ -97,27 +100,91 @@ def _mask(version: int, pattern: int, path: tuple[tuple[int, int], ...]) -> tupl
     return mask
 
 
-def lost_point(modules) -> int:
-    """qrcode's ``util.lost_point`` (the same number for every matrix), counted in bulk."""
-    count = len(modules)
-    rows = [bytes(map(bool, row)) for row in modules]
-    columns = [bytes(column) for column in zip(*rows, strict=True)]
+_BITS = bytes.maketrans(b"01", b"\x00\x01")
+_SEPARATOR = b"\x02"  # between lines, so that no run or pattern crosses from one to the next
+
+
+@dataclass(frozen=True)
+class _Trial:
+    """What scoring one mask needs for a version: the symbol in test mode (format areas light,
+    as qrcode scores it) is ``source`` = the masked data bits along the path, then the function
+    modules, then a separator; each ``*_order`` picks the modules in row or column order."""
+
+    size: int
+    path_length: int
+    functions: bytes
+    rows_order: Callable
+    lines_order: Callable  # rows, then columns, each followed by the separator
+    masks: tuple[int, ...]  # per pattern, the mask along the path as an integer (first bit first)
+    inner: int  # bits of the modules with a module above and to the left of them
+
+
+def _probe(version: int, error_correction: int) -> list[list[bool | None]]:
+    """The matrix of ``version`` in test mode before the data is placed (None = data module)."""
+
+    class Probe(qrcode.QRCode):
+        def map_data(self, data, mask_pattern):
+            pass
+
+    probe = Probe(version=version, error_correction=error_correction)
+    probe.data_cache = []
+    probe.makeImpl(True, 0)
+    return probe.modules
+
+
+# Per version: in test mode the format and version areas are light whatever the error level.
+_trials: dict[int, _Trial] = {}
+
+
+def _trial(version: int, error_correction: int) -> _Trial:
+    trial = _trials.get(version)
+    if trial is None:
+        modules = _probe(version, error_correction)
+        size = len(modules)
+        path = _data_path(version, modules)
+        index = {cell: number for number, cell in enumerate(path)}
+        functions = []
+        for row in range(size):
+            for column in range(size):
+                if (row, column) not in index:
+                    index[(row, column)] = len(path) + len(functions)
+                    functions.append(bool(modules[row][column]))
+        separator = len(path) + len(functions)
+        rows = [index[(row, column)] for row in range(size) for column in range(size)]
+        lines = []
+        for line in range(size):
+            lines += [index[(line, column)] for column in range(size)] + [separator]
+        for line in range(size):
+            lines += [index[(row, line)] for row in range(size)] + [separator]
+        masks = []
+        for pattern in range(8):
+            flip = qrcode.util.mask_func(pattern)
+            masks.append(int("".join("1" if flip(row, column) else "0" for row, column in path), 2))
+        inner = int("".join("1" if row and column else "0" for row in range(size) for column in range(size)), 2)
+        trial = _trials[version] = _Trial(
+            size, len(path), bytes(functions) + _SEPARATOR, itemgetter(*rows), itemgetter(*lines), tuple(masks), inner
+        )
+    return trial
+
+
+def _score(trial: _Trial, source: bytes) -> int:
+    """qrcode's ``util.lost_point`` of the matrix that ``source`` describes: rule 1 (runs of five
+    or more, 3 + length - 5), rule 3 (1:1:3:1:1 with four light modules before or after, 40 each,
+    overlaps included), rule 2 (2 x 2 blocks of one colour, 3 each), rule 4 (10 for every 5 % the
+    dark share departs from 50 %)."""
+    lines = bytes(trial.lines_order(source))
     points = 0
-    for line in (*rows, *columns):
-        # Rule 1: five or more modules of one colour in a row: 3 + (length - 5).
-        for run in _RUNS_OF_FIVE.finditer(line):
-            points += run.end() - run.start() - 2
-        # Rule 3: 1:1:3:1:1 with four light modules before or after, 40 each (overlaps count).
-        points += 40 * len(_FINDER_LIKE.findall(line))
-    # Rule 2: every 2 x 2 block of one colour, 3 each.
-    bits = [int(row[::-1].hex()[1::2], 2) for row in rows]
-    inner = (1 << (count - 1)) - 1
-    for upper, lower in zip(bits, bits[1:], strict=False):
-        same = ~(upper ^ lower)
-        points += 3 * (same & (same >> 1) & ~(upper ^ (upper >> 1)) & inner).bit_count()
-    # Rule 4: every 5 % the dark share departs from 50 %, 10.
-    dark = sum(row.count(1) for row in rows)
-    percent = float(dark) / (count**2)
+    for run in _RUNS_OF_FIVE.finditer(lines):
+        points += run.end() - run.start() - 2
+    points += 40 * len(_FINDER_LIKE.findall(lines))
+    flat = bytes(trial.rows_order(source))
+    # The whole matrix as one integer, first module highest: ">> 1" lines a module up with its
+    # left neighbour, ">> size" with the one above it.
+    matrix = int(flat.hex()[1::2], 2)
+    vertical = ~(matrix ^ (matrix >> trial.size))
+    horizontal = ~(matrix ^ (matrix >> 1))
+    points += 3 * (vertical & (vertical >> 1) & horizontal & trial.inner).bit_count()
+    percent = float(flat.count(1)) / (trial.size**2)
     return points + int(abs(percent * 100 - 50) / 5) * 10
 
 
@@ -132,10 +199,18 @@ class _QRCode(qrcode.QRCode):
             modules[row][column] = (bit == "1") is not flip
 
     def best_mask_pattern(self):
+        """qrcode's choice (the first mask with the lowest penalty), each mask scored without
+        building the matrix as lists."""
+        if self.data_cache is None:
+            self.data_cache = qrcode.util.create_data(self.version, self.error_correction, self.data_list)
+        trial = _trial(self.version, self.error_correction)
+        data = self.data_cache
+        bits = format(int.from_bytes(bytes(data), "big"), f"0{len(data) * 8}b") if data else ""
+        bits = int(bits[: trial.path_length].ljust(trial.path_length, "0"), 2)
         best_points, best = 0, 0
         for pattern in range(8):
-            self.makeImpl(True, pattern)
-            points = lost_point(self.modules)
+            masked = format(bits ^ trial.masks[pattern], f"0{trial.path_length}b").encode().translate(_BITS)
+            points = _score(trial, masked + trial.functions)
             if pattern == 0 or points < best_points:
                 best_points, best = points, pattern
         return best
