@@ -30,7 +30,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from wirlearn import signals
 from wirlearn.audit.services import record
@@ -166,7 +166,8 @@ def issue_certificate(
     computes a whole series in a fixed number of queries); otherwise it is computed here."""
     from wirlearn.progress.services import progress_for_enrollment
 
-    enrollment = db.session.get(Enrollment, enrollment_id)
+    # Holder and series in the same query: both are needed for every certificate.
+    enrollment = db.session.get(Enrollment, enrollment_id, options=[joinedload(Enrollment.user), joinedload(Enrollment.series)])
     if enrollment is None:
         raise CertificateError(_("Diese Teilnahme gibt es nicht."), status=404)
     holder = enrollment.user
