@@ -608,3 +608,72 @@ def test_certificate_card_links_depend_on_who_looks(app, client, login, admin, p
     login(client, admin)
     page = client.get(f"/programm/teilnahmen/{enrollment}").get_data(as_text=True)
     assert f"/verwaltung/zertifikate/{code}" in page
+
+
+def test_batch_failure_of_one_leaves_the_others_issued_and_nothing_half_written(
+    app, programme, coordinator, other_coordinator, monkeypatch
+):
+    """Across chunk boundaries: the progress is loaded per chunk, each certificate is its own
+    transaction, and eligibility is decided when issuing, not when the list was made."""
+    from wirlearn.certificates import batch
+    from wirlearn.programme.models import Enrollment
+
+    series = programme["main"]
+    make_eligible(app, series, coordinator)
+    make_eligible(app, series, other_coordinator)
+    monkeypatch.setattr(batch, "CHUNK", 1)
+    real_render = pdf.render
+
+    def render_fails_for_ayse(snapshot, *args, **kwargs):
+        if snapshot["holder_name"] == "Ayşe Yılmaz":
+            raise OSError("disk full while writing the PDF")
+        return real_render(snapshot, *args, **kwargs)
+
+    monkeypatch.setattr(pdf, "render", render_fails_for_ayse)
+    with app.app_context():
+        todo = batch.candidates(series.id)
+        assert [candidate.name for candidate in todo] == ["Ayşe Yılmaz", "Đorđe Petrović"]
+        assert all(candidate.progress is None for candidate in todo)  # ids and names only
+        steps = list(batch.issue_all(series.id, issued_by_id=None, selected=todo))
+    assert [(step.number, step.total, step.name, step.ok) for step in steps] == [
+        (1, 2, "Ayşe Yılmaz", False),
+        (2, 2, "Đorđe Petrović", True),
+    ]
+    assert certificate_count(app) == 1 and audit_actions(app) == ["certificate.issued"]
+    with app.app_context():
+        issued = db.session.scalar(select(Certificate))
+        assert issued.snapshot["holder_name"] == "Đorđe Petrović" and issued.code == steps[1].code
+
+    # Ayşe's turn again, but she withdrew after the list was made: refused at issuing time.
+    monkeypatch.undo()
+    with app.app_context():
+        todo = batch.candidates(series.id)
+        assert [candidate.name for candidate in todo] == ["Ayşe Yılmaz"]
+        db.session.execute(
+            update(Enrollment).where(Enrollment.id == enrollment_id(app, series, coordinator)).values(status="withdrawn")
+        )
+        db.session.commit()
+        steps = list(batch.issue_all(series.id, issued_by_id=None, selected=todo))
+    assert [step.ok for step in steps] == [False]
+    assert certificate_count(app) == 1 and audit_actions(app) == ["certificate.issued"]
+
+
+def test_after_rotation_the_cached_key_is_not_used_and_new_certificates_verify(
+    app, client, runner, fresh_key_dir, programme, coordinator, other_coordinator
+):
+    app.config["SIGNING_KEY_DIR"] = str(fresh_key_dir)
+    series = programme["main"]
+    make_eligible(app, series, coordinator)
+    make_eligible(app, series, other_coordinator)
+    first = issue(app, series, coordinator)  # loads and caches the first key
+    assert runner.invoke(args=["keys", "rotate"]).exit_code == 0
+    second = issue(app, series, other_coordinator)
+    with app.app_context():
+        old, new = (services.certificate_by_code(code) for code in (first, second))
+        assert old.kid != new.kid
+        assert db.session.get(SigningKey, new.kid).retired_at is None
+        credentials = [old.credential, new.credential]
+        assert services.pdf_bytes(new).startswith(b"%PDF")
+    for credential, code in zip(credentials, (first, second), strict=True):
+        assert independent_check(client, credential)["jti"].endswith(f"/v/{code}")
+    assert client.get(f"/api/v1/verify/{second}").get_json()["signature"]["valid"] is True
