@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import itemgetter
 
 import qrcode
@@ -40,6 +40,15 @@ class QrSymbol:
     def modules(self) -> tuple[tuple[bool, ...], ...]:
         """Rows of dark (True) / light modules, quiet zone included."""
         return tuple(tuple(bool(row >> column & 1) for column in range(self.size)) for row in self.rows)
+
+    @cached_property
+    def operators(self) -> str:
+        """The dark modules as PDF rectangles in module units (row 0 at the top), one path."""
+        operators = []
+        for row_index in range(self.size):
+            bottom = self.size - row_index - 1
+            operators.extend(f"{start} {bottom} {length} 1 re" for start, length in self.runs(row_index))
+        return "\n".join(operators) + "\nf"
 
     def runs(self, row_index: int) -> Iterator[tuple[int, int]]:
         """(first column, length) of each run of dark modules in a row."""
@@ -108,12 +117,12 @@ _SEPARATOR = b"\x02"  # between lines, so that no run or pattern crosses from on
 class _Trial:
     """What scoring one mask needs for a version: the symbol in test mode (format areas light,
     as qrcode scores it) is ``source`` = the masked data bits along the path, then the function
-    modules, then a separator; each ``*_order`` picks the modules in row or column order."""
+    modules, then a separator; ``lines_order`` picks the modules row by row, then column by
+    column, with a separator after each line."""
 
     size: int
     path_length: int
     functions: bytes
-    rows_order: Callable
     lines_order: Callable  # rows, then columns, each followed by the separator
     masks: tuple[int, ...]  # per pattern, the mask along the path as an integer (first bit first)
     inner: int  # bits of the modules with a module above and to the left of them
@@ -150,7 +159,6 @@ def _trial(version: int, error_correction: int) -> _Trial:
                     index[(row, column)] = len(path) + len(functions)
                     functions.append(bool(modules[row][column]))
         separator = len(path) + len(functions)
-        rows = [index[(row, column)] for row in range(size) for column in range(size)]
         lines = []
         for line in range(size):
             lines += [index[(line, column)] for column in range(size)] + [separator]
@@ -161,9 +169,7 @@ def _trial(version: int, error_correction: int) -> _Trial:
             flip = qrcode.util.mask_func(pattern)
             masks.append(int("".join("1" if flip(row, column) else "0" for row, column in path), 2))
         inner = int("".join("1" if row and column else "0" for row in range(size) for column in range(size)), 2)
-        trial = _trials[version] = _Trial(
-            size, len(path), bytes(functions) + _SEPARATOR, itemgetter(*rows), itemgetter(*lines), tuple(masks), inner
-        )
+        trial = _trials[version] = _Trial(size, len(path), bytes(functions) + _SEPARATOR, itemgetter(*lines), tuple(masks), inner)
     return trial
 
 
@@ -177,7 +183,7 @@ def _score(trial: _Trial, source: bytes) -> int:
     for run in _RUNS_OF_FIVE.finditer(lines):
         points += run.end() - run.start() - 2
     points += 40 * len(_FINDER_LIKE.findall(lines))
-    flat = bytes(trial.rows_order(source))
+    flat = lines[: trial.size * (trial.size + 1)].replace(_SEPARATOR, b"")  # the rows
     # The whole matrix as one integer, first module highest: ">> 1" lines a module up with its
     # left neighbour, ">> size" with the one above it.
     matrix = int(flat.hex()[1::2], 2)
@@ -248,10 +254,6 @@ def draw(canvas, data: str, x: float, y: float, size: float) -> QrSymbol:
     canvas.setFillColorRGB(1, 1, 1)
     canvas.rect(0, 0, qr.size, qr.size, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
-    operators = []
-    for row_index in range(qr.size):
-        bottom = qr.size - row_index - 1
-        operators.extend(f"{start} {bottom} {length} 1 re" for start, length in qr.runs(row_index))
-    canvas.addLiteral("\n".join(operators) + "\nf")
+    canvas.addLiteral(qr.operators)
     canvas.restoreState()
     return qr
