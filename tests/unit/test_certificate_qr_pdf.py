@@ -22,12 +22,12 @@ def plain_matrix(data: str) -> list[list[bool]]:
     return code.get_matrix()
 
 
-def test_symbols_are_the_ones_qrcode_makes():
+def test_symbols_keep_exactly_the_modules_qrcode_makes():
+    """Stored as one integer per row, drawn from those: every module as qrcode placed it."""
     rng = random.Random(2026)
-    urls = ["https://zertifikate.wir-hessen.de/v/" + "".join(rng.choice(ALPHABET) for _ in range(28)) for _ in range(300)]
-    others = ["x" * length for length in (1, 17, 90, 140, 300, 700, 1200, 2300)]  # versions 1 to 40
-    others += ["".join(rng.choice("01") for _ in range(rng.randint(1, 400))) for _ in range(30)]
-    others += ["".join(chr(rng.randint(32, 0x24F)) for _ in range(rng.randint(1, 150))) for _ in range(30)]
+    urls = ["https://zertifikate.wir-hessen.de/v/" + "".join(rng.choice(ALPHABET) for _ in range(28)) for _ in range(20)]
+    others = ["x" * length for length in (1, 17, 90, 300, 1200)]  # small to large versions
+    others += ["".join(chr(rng.randint(32, 0x24F)) for _ in range(rng.randint(1, 150))) for _ in range(5)]
     for data in urls + others:
         expected = plain_matrix(data)
         symbol = qr.symbol.__wrapped__(data)
