@@ -72,3 +72,30 @@ def test_audit_table_is_append_only_in_the_database(ctx, statement):
         db.session.flush()
     db.session.rollback()
     assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
+
+
+def test_foreign_keys_are_checked_on_every_database(ctx):
+    """A row pointing at nothing is refused, on SQLite too (it checks only when asked to)."""
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        db.session.execute(
+            text("INSERT INTO enrollments (series_id, user_id, status, enrolled_at) VALUES (999, 999, 'active', '2026-01-01')")
+        )
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.execute(text("SELECT count(*) FROM enrollments")).scalar() == 0
+
+
+def test_foreign_keys_are_still_checked_after_migrating(empty_app):
+    """Migrations switch the check off for their own connection only; the pool gets it back on."""
+    from sqlalchemy.exc import IntegrityError
+
+    with empty_app.app_context():
+        upgrade()
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                text("INSERT INTO enrollments (series_id, user_id, status, enrolled_at) VALUES (1, 1, 'active', '2026-01-01')")
+            )
+            db.session.flush()
+        db.session.rollback()

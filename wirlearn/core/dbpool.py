@@ -47,10 +47,26 @@ def install_idle_ping(engine: Engine, idle_seconds: float) -> None:
         record.info[LAST_USED] = time.monotonic()
 
 
+def enforce_sqlite_foreign_keys(engine: Engine) -> None:
+    """SQLite checks foreign keys only when each connection asks for it; PostgreSQL always does.
+    (Migrations switch it off for their own connection: see migrations/env.py.)"""
+
+    @event.listens_for(engine, "connect")
+    def foreign_keys_on(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+
 def register(app: Flask) -> None:
-    """Install the idle ping on every engine of ``app`` (call after ``db.init_app``)."""
+    """Install the idle ping on every engine of ``app`` (call after ``db.init_app``), and foreign
+    key checks on SQLite."""
     from wirlearn.extensions import db
 
     with app.app_context():
         for engine in db.engines.values():
             install_idle_ping(engine, app.config["DATABASE_PING_IDLE_SECONDS"])
+            if engine.dialect.name == "sqlite":
+                enforce_sqlite_foreign_keys(engine)
