@@ -16,6 +16,7 @@ import pytest
 
 from tests.certificate_support import app_settings, signing_key_dir  # noqa: F401 - fixtures
 from tests.routes import all_routes, build_url, changed_tables, route_key, snapshot
+from tests.support import bearer
 from wirlearn import create_app
 
 ROLES = ("anonymous", "coordinator", "other_coordinator", "other_trainer", "trainer", "admin")
@@ -251,13 +252,6 @@ def call(client, method: str, url: str, *, headers=None, body=None):
     if url.startswith("/api/"):
         return client.open(url, method=method, json=body or {}, headers=headers)
     return client.open(url, method=method, data=body or {}, headers=headers)
-
-
-def bearer(client, user) -> dict:
-    """The JSON API is called with a bearer token, as its clients do."""
-    response = client.post("/api/v1/token", json={"email": user.email, "password": user.password})
-    assert response.status_code == 200, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
 
 @pytest.mark.parametrize("key", sorted(MATRIX))

@@ -3,31 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
 
-from wirlearn.assessments.models import Assessment
-from wirlearn.attendance.models import Attendance
-from wirlearn.audit.models import AuditEvent
-from wirlearn.extensions import db
+from tests.support import bearer, written
 
 PROBLEM = "application/problem+json"
-
-
-def bearer(client, user) -> dict:
-    response = client.post("/api/v1/token", json={"email": user.email, "password": user.password})
-    assert response.status_code == 200, response.data
-    return {"Authorization": f"Bearer {response.json['access_token']}"}
-
-
-def written(app):
-    with app.app_context():
-        return (
-            db.session.scalar(select(func.count()).select_from(Attendance)),
-            db.session.scalar(select(func.count()).select_from(Assessment)),
-            db.session.scalar(
-                select(func.count()).select_from(AuditEvent).where(AuditEvent.entity_type.in_(("attendance", "assessment")))
-            ),
-        )
 
 
 def test_series_lists_what_the_caller_may_see(client, admin, trainer, other_trainer, coordinator, programme):

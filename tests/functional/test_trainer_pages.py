@@ -10,24 +10,12 @@ import subprocess
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
-from wirlearn.assessments.models import Assessment
+from tests.support import written
 from wirlearn.attendance.models import Attendance
-from wirlearn.audit.models import AuditEvent
 from wirlearn.extensions import db
 from wirlearn.programme.models import Module, Session
-
-
-def written(app):
-    with app.app_context():
-        return (
-            db.session.scalar(select(func.count()).select_from(Attendance)),
-            db.session.scalar(select(func.count()).select_from(Assessment)),
-            db.session.scalar(
-                select(func.count()).select_from(AuditEvent).where(AuditEvent.entity_type.in_(("attendance", "assessment")))
-            ),
-        )
 
 
 def form_of(html: str) -> dict[str, str]:

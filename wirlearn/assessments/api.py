@@ -15,7 +15,7 @@ from wirlearn.assessments import services
 from wirlearn.assessments.models import ASSESSMENT_RESULTS
 from wirlearn.assessments.services import AssessmentConflict, AssessmentEntry, AssessmentError
 from wirlearn.core.access import api_roles
-from wirlearn.core.timeutil import LOCAL_TZ, to_local
+from wirlearn.core.timeutil import to_local_aware
 from wirlearn.extensions import db
 from wirlearn.programme.access import can_work_on_series
 
@@ -94,7 +94,7 @@ def _attempt(view: services.AttemptView | None) -> dict | None:
         "points": None if view.points is None else float(view.points),
         "feedback": view.feedback,
         "assessed_on": view.assessed_on,
-        "recorded_at": to_local(view.recorded_at).replace(tzinfo=LOCAL_TZ),
+        "recorded_at": to_local_aware(view.recorded_at),
         "recorded_by": view.recorded_by,
     }
 

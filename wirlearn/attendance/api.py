@@ -14,7 +14,7 @@ from wirlearn.api.schemas import ProblemSchema
 from wirlearn.attendance import services
 from wirlearn.attendance.services import AttendanceError, Entry, RosterConflict
 from wirlearn.core.access import api_roles
-from wirlearn.core.timeutil import LOCAL_TZ, to_local
+from wirlearn.core.timeutil import to_local_aware
 from wirlearn.extensions import db
 from wirlearn.programme.access import can_work_on_series
 
@@ -63,11 +63,6 @@ class SavedSchema(Schema):
     changed_user_ids = fields.List(fields.Integer(), required=True)
 
 
-def _local(value):
-    """A stored naive-UTC timestamp as an aware Europe/Berlin datetime for the API."""
-    return to_local(value).replace(tzinfo=LOCAL_TZ) if value is not None else None
-
-
 def _roster_for_caller(session_id: int) -> services.Roster:
     roster = services.load_roster(session_id)
     if roster is None:
@@ -80,7 +75,7 @@ def _roster_for_caller(session_id: int) -> services.Roster:
 def roster_document(roster: services.Roster) -> dict:
     return {
         "version": roster.version,
-        "updated_at": _local(roster.updated_at),
+        "updated_at": to_local_aware(roster.updated_at),
         "updated_by": roster.updated_by,
         "records": [
             {
@@ -89,7 +84,7 @@ def roster_document(roster: services.Roster) -> dict:
                 "region": row.region,
                 "status": row.status,
                 "note": row.note,
-                "updated_at": _local(row.updated_at),
+                "updated_at": to_local_aware(row.updated_at),
                 "updated_by": row.updated_by,
             }
             for row in roster.rows
@@ -137,7 +132,7 @@ class SessionAttendance(MethodView):
                         "status": row.status,
                         "note": row.note,
                         "updated_by": row.updated_by,
-                        "updated_at": _local(row.updated_at).isoformat() if row.updated_at else None,
+                        "updated_at": to_local_aware(row.updated_at).isoformat() if row.updated_at else None,
                     }
                     for row in conflict.changed
                 ],

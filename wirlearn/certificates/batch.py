@@ -36,7 +36,7 @@ CHUNK = 200
 class Candidate:
     enrollment_id: int
     name: str
-    progress: object | None = None  # ParticipantProgress, or None: loaded per chunk when issuing
+    progress: object | None = None  # never kept (memory): issue_all loads it per chunk when issuing
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,7 @@ def issue_all(
             number += 1
             if time_budget is not None and number > 1 and time.monotonic() - started > time_budget:
                 return
-            progress = loaded.pop(candidate.enrollment_id, None) or candidate.progress
-            yield _issue_one(candidate, progress, number, total, issued_by_id)
-        del loaded
+            yield _issue_one(candidate, loaded.pop(candidate.enrollment_id, None), number, total, issued_by_id)
 
 
 def _issue_one(candidate: Candidate, progress, number: int, total: int, issued_by_id: int | None) -> Step:

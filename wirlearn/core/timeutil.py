@@ -25,3 +25,8 @@ def local_today() -> date:
 def to_local(value: datetime) -> datetime:
     """A stored naive-UTC timestamp as naive local time."""
     return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
+
+
+def to_local_aware(value: datetime | None) -> datetime | None:
+    """A stored naive-UTC timestamp as an aware Europe/Berlin datetime (what the API sends)."""
+    return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ) if value is not None else None

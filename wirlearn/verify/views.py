@@ -50,8 +50,9 @@ def _render(template: str, status: int = 200, *, switch_path: str | None, cache_
     With ``cache_key`` (every input of the page, the fresh state included) the HTML is reused
     while nothing it shows has changed: rendering costs more than the database query."""
     # The language code straight from the app's selector: a cached page needs no Babel locale.
-    lang = chosen_locale() or select_locale()
-    key = (template, lang, chosen_locale(), switch_path, cache_key) if cache_key is not None else None
+    chosen = chosen_locale()
+    lang = chosen or select_locale()
+    key = (template, lang, chosen, switch_path, cache_key) if cache_key is not None else None
     html = _pages.get(key) if key is not None else None
     if html is None:
         other = "en" if lang == "de" else "de"
