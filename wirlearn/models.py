@@ -7,6 +7,7 @@ from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import RecoveryCode, User, UserRole
 from wirlearn.certificates.models import Certificate, SigningKey
 from wirlearn.core.changes import DataVersion
+from wirlearn.mail.models import ForecastState, MailPreference, OutboxMessage
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
 
 __all__ = [
@@ -16,7 +17,10 @@ __all__ = [
     "Certificate",
     "DataVersion",
     "Enrollment",
+    "ForecastState",
+    "MailPreference",
     "Module",
+    "OutboxMessage",
     "RecoveryCode",
     "Region",
     "RosterSubmission",

@@ -20,3 +20,18 @@ certificate_issued = _signals.signal("certificate-issued")
 
 certificate_revoked = _signals.signal("certificate-revoked")
 """A certificate was revoked. sender: the Certificate."""
+
+user_invited = _signals.signal("user-invited")
+"""A person is to receive an invitation (a link to set their password). sender: the User."""
+
+password_reset_requested = _signals.signal("password-reset-requested")
+"""Someone asked for a password link on the sign-in page or the API. sender: the normalised
+e-mail address as typed (str): whether an account belongs to it is decided later, in the
+background, so the request itself does the same work for every address."""
+
+session_changed = _signals.signal("session-changed")
+"""Date, time or place of a session changed. sender: the Session (already changed, its
+``calendar_sequence`` raised); kwargs: before (dict with date, start_time, end_time, place)."""
+
+session_cancelled = _signals.signal("session-cancelled")
+"""A session is about to be deleted. sender: the Session, still loaded with its module."""

@@ -20,8 +20,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from wirlearn.extensions import db
 
 CHANGED = "wirlearn_data_changed"
-# Tables whose writes change nothing a cached result shows.
-IGNORED_TABLES = frozenset({"data_version", "audit_events"})
+# Tables whose writes change nothing a cached result shows (features add theirs with
+# ``ignore_writes_to``, e.g. the mail outbox).
+IGNORED_TABLES: set[str] = {"data_version", "audit_events"}
+
+
+def ignore_writes_to(*tables: str) -> None:
+    """Writes to ``tables`` do not move the counter: nothing a cached result shows comes from them."""
+    IGNORED_TABLES.update(tables)
 
 
 class DataVersion(db.Model):

@@ -57,6 +57,11 @@ class SeriesForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 1200, _l("Bitte eine Zahl von 1 bis 1200 eingeben."))],
     )
     auto_issue = BooleanField(_l("Zertifikat automatisch ausstellen, sobald alle Bedingungen erfüllt sind"))
+    reminder_hour = GermanIntegerField(
+        _l("Erinnerung am Vortag ab (Uhr)"),
+        default=17,
+        validators=[Optional(), NumberRange(0, 23, _l("Bitte eine volle Stunde von 0 bis 23 eingeben."))],
+    )
 
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
@@ -80,6 +85,7 @@ class SeriesForm(FlaskForm):
                 "late_counts",
                 "validity_months",
                 "auto_issue",
+                "reminder_hour",
             )
         } | {
             "issuer_name": (self.issuer_name.data or "").strip(),

@@ -60,6 +60,8 @@ class Series(db.Model):
     # Certificates
     validity_months: Mapped[int | None]
     auto_issue: Mapped[bool] = mapped_column(default=False)
+    # Reminder e-mails go out the day before a session from this hour (local time); None: none.
+    reminder_hour: Mapped[int | None] = mapped_column(default=17)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     modules: Mapped[list[Module]] = relationship(
@@ -75,6 +77,7 @@ class Series(db.Model):
         ),
         CheckConstraint("validity_months IS NULL OR validity_months > 0", name="validity_positive"),
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+        CheckConstraint("reminder_hour IS NULL OR reminder_hour BETWEEN 0 AND 23", name="reminder_hour_range"),
     )
 
 
@@ -133,6 +136,8 @@ class Session(db.Model):
     attendance_version: Mapped[int] = mapped_column(default=0)
     attendance_updated_at: Mapped[datetime | None]
     attendance_updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # iCalendar SEQUENCE: grows whenever date, time or place change, so calendars take the update.
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
 
     module: Mapped[Module] = relationship(back_populates="sessions")
     trainers: Mapped[list[User]] = relationship(secondary=session_trainers, order_by="User.display_name")
@@ -141,6 +146,7 @@ class Session(db.Model):
     __table_args__ = (
         CheckConstraint("end_time > start_time", name="times_ordered"),
         CheckConstraint("attendance_version >= 0", name="attendance_version_positive"),
+        CheckConstraint("calendar_sequence >= 0", name="calendar_sequence_positive"),
         Index("ix_sessions_date", "date"),
     )
 

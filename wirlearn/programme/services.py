@@ -15,6 +15,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from wirlearn import signals
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User, UserRole
 from wirlearn.core.timeutil import utcnow
@@ -38,6 +39,7 @@ SERIES_FIELDS = (
     "late_counts",
     "validity_months",
     "auto_issue",
+    "reminder_hour",
 )
 MODULE_FIELDS = ("title", "description", "teaching_units", "required", "assessment_kind", "max_points", "pass_mark")
 RULE_FIELDS = ("min_attendance_percent", "min_module_attendance_percent", "excused_counts", "late_counts")
@@ -259,6 +261,9 @@ def add_session(module: Module, values: dict, trainer_ids: Iterable[int]) -> Ses
 def update_session(session: Session, values: dict, trainer_ids: Iterable[int]) -> None:
     _check_session_values(values)
     before, after = _changes(session, ("date", "start_time", "end_time", "place"), values)
+    moved = bool(after)
+    if moved:
+        session.calendar_sequence += 1
     old_trainers = sorted(t.id for t in session.trainers)
     new_trainers = sorted(set(trainer_ids))
     if old_trainers != new_trainers:
@@ -276,6 +281,8 @@ def update_session(session: Session, values: dict, trainer_ids: Iterable[int]) -
             session_id=session.id,
         )
     db.session.flush()
+    if moved:
+        signals.session_changed.send(session, before=before)
 
 
 def session_has_attendance(session: Session) -> bool:
@@ -296,6 +303,7 @@ def delete_session(session: Session) -> None:
         module_id=session.module_id,
         session_id=session.id,
     )
+    signals.session_cancelled.send(session)
     db.session.delete(session)
     db.session.flush()
 
