@@ -32,6 +32,7 @@ def database_url(value: str | None) -> str | None:
     return value
 
 
+DEFAULT_MAIL_SENDER = "wirlearn <wirlearn@localhost>"  # development only, refused by ProductionConfig
 INSECURE_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - a marker, refused by ProductionConfig  # nosec B105
 
 
@@ -107,11 +108,39 @@ class Config:
     RETENTION_DAYS_NOTES = env_int("RETENTION_DAYS_NOTES", 365)
     RETENTION_DAYS_ROSTER_KEYS = env_int("RETENTION_DAYS_ROSTER_KEYS", 30)
 
+    # E-mail (Flask-Mailman reads the MAIL_* settings). Sending happens in the worker only.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or "localhost"
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    # "Name <address>": the programme's sender name is what recipients see first.
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or DEFAULT_MAIL_SENDER
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO") or None
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
+    MAIL_BACKEND = "smtp"
+    # Where development keeps a copy of every message as an .eml file (None: nowhere).
+    MAIL_EML_DIR = os.environ.get("MAIL_EML_DIR") or None
+    # A message that keeps failing is given up (status "failed") this long after it was queued.
+    MAIL_GIVE_UP_HOURS = env_int("MAIL_GIVE_UP_HOURS", 24)
+    PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 60)
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET") or "10 per hour"
+    RATELIMIT_PASSWORD_RESET_PER_ACCOUNT = os.environ.get("RATELIMIT_PASSWORD_RESET_PER_ACCOUNT") or "3 per hour"
+
+    # Background jobs (RQ). Without REDIS_URL, `flask worker` runs periodic jobs itself and
+    # drains the outbox from the database; other jobs run in-process after the commit.
+    REDIS_URL = os.environ.get("REDIS_URL") or ""
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE") or "wirlearn"
+
     HSTS = False
 
 
 class DevelopmentConfig(Config):
     WIRLEARN_ENV = "development"
+    # Every message is also written to instance/mail/*.eml (see wirlearn/mail/backends.py);
+    # with MAIL_SERVER set it is sent there as well.
+    MAIL_BACKEND = "wirlearn.mail.backends.DevelopmentBackend"
 
 
 class TestingConfig(Config):
@@ -146,6 +175,8 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters in production.")
         if not os.environ.get("BASE_URL") and settings.get("BASE_URL") in (None, "", Config.BASE_URL):
             raise RuntimeError("BASE_URL must be set to the public address (https://…) in production.")
+        if not os.environ.get("MAIL_DEFAULT_SENDER") and settings.get("MAIL_DEFAULT_SENDER") in (None, "", DEFAULT_MAIL_SENDER):
+            raise RuntimeError("MAIL_DEFAULT_SENDER must be set (e.g. 'WIR-Qualifizierung <noreply@example.org>') in production.")
 
 
 CONFIGS = {

@@ -27,6 +27,7 @@ def server_env(ctx: Context, database_url: str) -> dict[str, str]:
         "WIRLEARN_ENV": "production",
         "SECRET_KEY": ctx.secret_key,
         "BASE_URL": BASE_URL,
+        "MAIL_DEFAULT_SENDER": "WIR-Qualifizierung <noreply@wir-hessen.de>",
         "DATABASE_URL": database_url,
         "RATELIMIT_ENABLED": "false",
         # What production uses; unused while rate limits are off, as the contract says for benchmarks.

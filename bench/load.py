@@ -263,6 +263,7 @@ def _cold_rows(ctx, kinds, urls, codes_by_kind, floor_urls, floor_codes_by_kind)
             SQLALCHEMY_DATABASE_URI=urls[kind],
             SECRET_KEY=env["SECRET_KEY"],
             BASE_URL=env["BASE_URL"],
+            MAIL_DEFAULT_SENDER=env["MAIL_DEFAULT_SENDER"],
             RATELIMIT_ENABLED=False,
             SIGNING_KEY_DIR=env["SIGNING_KEY_DIR"],
         )

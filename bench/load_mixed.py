@@ -334,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
             "WIRLEARN_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(40),
             "BASE_URL": "https://zertifikate.example",
+            "MAIL_DEFAULT_SENDER": "WIR-Qualifizierung <noreply@zertifikate.example>",
             "DATABASE_URL": url,
             "SIGNING_KEY_DIR": str(key_dir),
             "RATELIMIT_ENABLED": "true",

@@ -19,6 +19,7 @@ def test_default_database_is_sqlite_in_instance_folder(monkeypatch, tmp_path):
 
 def test_production_refuses_default_secret(monkeypatch):
     monkeypatch.setenv("BASE_URL", "https://zertifikate.example")
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "WIR-Qualifizierung <noreply@zertifikate.example>")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig, SECRET_KEY="dev-only-not-secret", SQLALCHEMY_DATABASE_URI="sqlite://")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -33,6 +34,7 @@ def test_production_refuses_missing_base_url(monkeypatch):
 
 def test_production_starts_with_real_settings(monkeypatch):
     monkeypatch.setenv("BASE_URL", "https://zertifikate.example")
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "WIR-Qualifizierung <noreply@zertifikate.example>")
     app = create_app(
         ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://", BASE_URL="https://zertifikate.example"
     )

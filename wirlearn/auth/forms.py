@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
+from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from wirlearn.auth.passwords import password_problems
@@ -13,6 +14,18 @@ class LoginForm(FlaskForm):
         _l("E-Mail-Adresse"), validators=[DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")), Length(max=254)]
     )
     password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein.")), Length(max=256)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-Mail-Adresse"), validators=[DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")), Length(max=254)]
+    )
+
+    def validate_email(self, field) -> None:
+        try:
+            validate_email((field.data or "").strip(), check_deliverability=False)
+        except EmailNotValidError as error:
+            raise ValidationError(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein (z. B. name@example.org).")) from error
 
 
 class NewPasswordMixin:

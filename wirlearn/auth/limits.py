@@ -63,3 +63,24 @@ def sign_in_limits(view):
         _address_limit, scope="sign-in-address", key_func=address_key, methods=["POST"], deduct_when=_failed
     )(view)
     return view
+
+
+def _reset_address_limit() -> str:
+    return current_app.config["RATELIMIT_PASSWORD_RESET"]
+
+
+def _reset_account_limit() -> str:
+    return current_app.config["RATELIMIT_PASSWORD_RESET_PER_ACCOUNT"]
+
+
+def password_reset_limits(view):
+    """Decorate a password-reset request (POST only): every request counts, per client address
+    and per address asked for, whether an account belongs to it or not (so the limit tells
+    nothing either)."""
+    view = limiter.shared_limit(
+        _reset_account_limit, scope="password-reset-account", key_func=account_key, methods=["POST"]
+    )(view)
+    view = limiter.shared_limit(_reset_address_limit, scope="password-reset-address", key_func=address_key, methods=["POST"])(
+        view
+    )
+    return view

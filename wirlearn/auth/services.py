@@ -153,8 +153,15 @@ def _password_state(user: User) -> str:
     return user.password_changed_at.isoformat() if user.password_changed_at else "never"
 
 
-def make_password_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id, "state": _password_state(user)})
+PASSWORD_LINK_PURPOSES = ("invitation", "reset")
+
+
+def make_password_token(user: User, purpose: str = "invitation") -> str:
+    """A signed link token to set the password: an invitation lives ``PASSWORD_LINK_HOURS``, a
+    reset link ``PASSWORD_RESET_MINUTES``. Either stops working once any link has been used."""
+    if purpose not in PASSWORD_LINK_PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    return _serializer().dumps({"uid": user.id, "state": _password_state(user), "p": purpose})
 
 
 class PasswordLinkError(Exception):
@@ -163,20 +170,41 @@ class PasswordLinkError(Exception):
         self.reason = reason  # "expired" | "invalid" | "used"
 
 
+def _link_lifetimes() -> dict[str, int]:
+    config = current_app.config
+    return {"invitation": config["PASSWORD_LINK_HOURS"] * 3600, "reset": config["PASSWORD_RESET_MINUTES"] * 60}
+
+
 def user_for_password_token(token: str) -> User:
-    max_age = current_app.config["PASSWORD_LINK_HOURS"] * 3600
+    lifetimes = _link_lifetimes()
     try:
-        data = _serializer().loads(token, max_age=max_age)
+        data, signed_at = _serializer().loads(token, max_age=max(lifetimes.values()), return_timestamp=True)
     except SignatureExpired as error:
         raise PasswordLinkError("expired") from error
     except BadSignature as error:
         raise PasswordLinkError("invalid") from error
-    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise PasswordLinkError("invalid")
+    purpose = data.get("p", "invitation")
+    if purpose not in lifetimes:
+        raise PasswordLinkError("invalid")
+    if (utcnow() - signed_at.replace(tzinfo=None)).total_seconds() > lifetimes[purpose]:
+        raise PasswordLinkError("expired")
+    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
     if user is None or not user.active:
         raise PasswordLinkError("invalid")
     if data.get("state") != _password_state(user):
         raise PasswordLinkError("used")
     return user
+
+
+def request_password_reset(email: str) -> None:
+    """Someone asks for a password link. The same work for every address (one outbox row,
+    written by the mail feature); whether an account belongs to it is decided in the
+    background, so neither the answer nor its timing tells the visitor."""
+    from wirlearn import signals
+
+    signals.password_reset_requested.send(normalize_email(email))
 
 
 def set_password(user: User, password: str, *, reason: str) -> None:

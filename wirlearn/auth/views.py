@@ -9,12 +9,13 @@ from wirlearn.auth.forms import (
     ChangePasswordForm,
     DisableTwoFactorForm,
     EnrolTwoFactorForm,
+    ForgotPasswordForm,
     LoginForm,
     SecondFactorForm,
     SetPasswordForm,
     TwoFactorCodeForm,
 )
-from wirlearn.auth.limits import mark_failed, sign_in_limits
+from wirlearn.auth.limits import mark_failed, password_reset_limits, sign_in_limits
 from wirlearn.auth.models import User
 from wirlearn.auth.passwords import verify_password
 from wirlearn.core.access import public, roles_required, signed_in
@@ -114,8 +115,11 @@ def set_password(token: str):
         user = services.user_for_password_token(token)
     except services.PasswordLinkError as error:
         messages = {
-            "expired": _("Dieser Link ist abgelaufen. Bitte fordern Sie bei der Programmleitung einen neuen an."),
-            "used": _("Dieser Link wurde bereits verwendet. Bitte fordern Sie bei Bedarf einen neuen an."),
+            "expired": _("Dieser Link ist abgelaufen. Einen neuen erhalten Sie über „Passwort vergessen?“ auf der Anmeldeseite."),
+            "used": _(
+                "Dieser Link wurde bereits verwendet oder Ihr Passwort wurde inzwischen geändert. "
+                "Einen neuen Link erhalten Sie über „Passwort vergessen?“ auf der Anmeldeseite."
+            ),
             "invalid": _("Dieser Link ist ungültig."),
         }
         return render_template(
@@ -131,6 +135,19 @@ def set_password(token: str):
         flash(_("Ihr Passwort ist gespeichert. Bitte melden Sie sich an."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+@bp.route("/passwort-vergessen", methods=["GET", "POST"])
+@public
+@password_reset_limits
+def forgot_password():
+    """Ask for a link to set a new password. Known and unknown addresses get the same answer."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/forgot_password.html", form=None, requested=True)
+    return render_template("auth/forgot_password.html", form=form, requested=False)
 
 
 @bp.route("/konto/passwort", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from wirlearn.auth.models import ROLES
@@ -30,6 +30,10 @@ class UserForm(FlaskForm):
     region_id = SelectField(_l("Gebietskörperschaft"), coerce=optional_int, validate_choice=True)
 
 
+class NewUserForm(UserForm):
+    invite = BooleanField(_l("Einladung per E-Mail senden (Link zum Setzen des Passworts, 72 Stunden gültig)"), default=True)
+
+
 class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False
@@ -49,3 +53,4 @@ class ImportForm(FlaskForm):
             FileAllowed(["csv", "txt"], _l("Bitte eine CSV-Datei hochladen.")),
         ],
     )
+    invite = BooleanField(_l("Allen Angelegten eine Einladung per E-Mail senden"), default=True)

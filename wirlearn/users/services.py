@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from wirlearn import signals
 from wirlearn.audit.services import record
 from wirlearn.auth.models import ROLES, User
 from wirlearn.auth.services import count_admins, normalize_email
@@ -51,8 +52,15 @@ def _check(values: dict, user: User | None = None) -> None:
 
 
 def create_user(
-    email: str, display_name: str, roles: set[str], region_id: int | None = None, *, password_hash: str | None = None
+    email: str,
+    display_name: str,
+    roles: set[str],
+    region_id: int | None = None,
+    *,
+    password_hash: str | None = None,
+    invite: bool = False,
 ) -> User:
+    """Create a person; with ``invite`` they get an invitation e-mail (sent after the commit)."""
     values = {"email": check_email(email), "display_name": display_name.strip(), "roles": set(roles), "region_id": region_id}
     _check(values)
     user = User(email=values["email"], display_name=values["display_name"], region_id=region_id, password_hash=password_hash)
@@ -66,7 +74,24 @@ def create_user(
         after={"email": user.email, "display_name": user.display_name, "roles": sorted(roles), "region_id": region_id},
         subject_user_id=user.id,
     )
+    if invite and password_hash is None:
+        invite_user(user)
     return user
+
+
+def invite_user(user: User) -> None:
+    """Queue an invitation e-mail with a link to set the password (``user_invited``)."""
+    if not user.active:
+        raise UserAdminError(_("%(name)s ist deaktiviert und kann nicht eingeladen werden.", name=user.display_name))
+    if user.password_hash:
+        raise UserAdminError(
+            _(
+                "%(name)s hat bereits ein Passwort. Ein neues setzt die Person selbst über „Passwort vergessen?“.",
+                name=user.display_name,
+            )
+        )
+    record("user.invited", "user", user.id, subject_user_id=user.id)
+    signals.user_invited.send(user)
 
 
 def update_user(user: User, *, email: str, display_name: str, roles: set[str], region_id: int | None, acting_user: User) -> None:
@@ -133,7 +158,7 @@ class ImportResult:
     problems: list[ImportProblem]
 
 
-def import_coordinators(text: str) -> ImportResult:
+def import_coordinators(text: str, *, invite: bool = False) -> ImportResult:
     """Create coordinators from CSV (columns email, name, region). All or nothing: with any
     problem nothing is added and every bad line is reported with its number."""
     if text.startswith("\ufeff"):
@@ -192,5 +217,5 @@ def import_coordinators(text: str) -> ImportResult:
         return ImportResult([], problems)
     if not rows:
         return ImportResult([], [ImportProblem(1, _("Die Datei enthält keine Zeilen."))])
-    created = [create_user(email, name, {"coordinator"}, region.id) for email, name, region in rows]
+    created = [create_user(email, name, {"coordinator"}, region.id, invite=invite) for email, name, region in rows]
     return ImportResult(created, [])

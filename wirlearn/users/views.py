@@ -9,10 +9,11 @@ from wirlearn.auth.models import User, UserRole
 from wirlearn.auth.services import make_password_token
 from wirlearn.core.access import roles_required
 from wirlearn.core.forms import choices
+from wirlearn.core.urls import public_url
 from wirlearn.extensions import db
 from wirlearn.programme.models import Region
 from wirlearn.users import services
-from wirlearn.users.forms import ImportForm, UserFilterForm, UserForm
+from wirlearn.users.forms import ImportForm, NewUserForm, UserFilterForm, UserForm
 
 bp = Blueprint("users", __name__, url_prefix="/verwaltung/nutzer")
 
@@ -42,28 +43,55 @@ def index():
     if form.state.data:
         query = query.where(User.active.is_(form.state.data == "active"))
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("users/index.html", page=page, form=form)
+    from wirlearn.mail.services import invitation_states
+
+    return render_template("users/index.html", page=page, form=form, invitations=invitation_states(page.items))
 
 
 @bp.route("/neu", methods=["GET", "POST"])
 @roles_required("admin")
 def create():
-    form = UserForm()
+    form = NewUserForm()
     form.region_id.choices = region_choices()
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data, form.display_name.data, set(form.roles.data), form.region_id.data)
+            user = services.create_user(
+                form.email.data, form.display_name.data, set(form.roles.data), form.region_id.data, invite=form.invite.data
+            )
         except services.UserAdminError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
+            if form.invite.data:
+                flash(
+                    _("%(name)s wurde angelegt und erhält eine Einladung an %(email)s.", name=user.display_name, email=user.email),
+                    "success",
+                )
+                return redirect(url_for("users.index"))
             flash(
                 _("%(name)s wurde angelegt. Geben Sie den Link zum Setzen des Passworts weiter.", name=user.display_name),
                 "success",
             )
             return redirect(url_for("users.password_link", user_id=user.id))
     return render_template("users/form.html", form=form, user=None)
+
+
+@bp.post("/<int:user_id>/einladen")
+@roles_required("admin")
+def invite(user_id: int):
+    """Einladung (erneut) senden."""
+    user = get_user_or_404(user_id)
+    try:
+        services.invite_user(user)
+    except services.UserAdminError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Die Einladung an %(email)s wird gesendet.", email=user.email), "success")
+    target = request.form.get("next")
+    return redirect(target if target == url_for("users.index") else url_for("users.edit", user_id=user.id))
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -127,15 +155,13 @@ def _set_active(user_id: int, active: bool):
 @bp.route("/<int:user_id>/passwort-link", methods=["GET", "POST"])
 @roles_required("admin")
 def password_link(user_id: int):
-    """Shows a signed, expiring link the admin hands over (e-mail comes later)."""
+    """Shows a signed, expiring link the admin hands over themselves (when e-mail cannot reach the person)."""
     user = get_user_or_404(user_id)
     link = None
     if request.method == "POST":
-        from flask import current_app
-
         from wirlearn.audit.services import record
 
-        link = current_app.config["BASE_URL"] + url_for("auth.set_password", token=make_password_token(user))
+        link = public_url("auth.set_password", token=make_password_token(user))
         record("user.password_link_created", "user", user.id, subject_user_id=user.id)
         db.session.commit()
     return render_template("users/password_link.html", user=user, link=link)
@@ -154,7 +180,7 @@ def import_csv():
             text = None
             flash(_("Die Datei ist nicht UTF-8-kodiert. Bitte speichern Sie sie als „CSV UTF-8“."), "error")
         if text is not None:
-            result = services.import_coordinators(text)
+            result = services.import_coordinators(text, invite=form.invite.data)
             if result.problems:
                 db.session.rollback()
                 problems = result.problems
@@ -163,6 +189,9 @@ def import_csv():
                 )
             else:
                 db.session.commit()
-                flash(_("%(n)d Koordinator/innen angelegt.", n=len(result.created)), "success")
+                if form.invite.data:
+                    flash(_("%(n)d Koordinator/innen angelegt und eingeladen.", n=len(result.created)), "success")
+                else:
+                    flash(_("%(n)d Koordinator/innen angelegt.", n=len(result.created)), "success")
                 return redirect(url_for("users.index", role="coordinator"))
     return render_template("users/import.html", form=form, problems=problems)
