@@ -6,6 +6,7 @@ This list is the one place that says what the app contains; nothing is discovere
 
 FEATURES = (
     "wirlearn.core",
+    "wirlearn.jobs",
     "wirlearn.api",
     "wirlearn.audit",
     "wirlearn.auth",
@@ -16,6 +17,7 @@ FEATURES = (
     "wirlearn.progress",
     "wirlearn.certificates",
     "wirlearn.verify",
+    "wirlearn.mail",
     "wirlearn.demo",
     "wirlearn.ops",
 )

@@ -44,7 +44,7 @@ def build_invitation(message, user) -> Draft:
             "login_url": public_url("auth.login"),
             "hours": current_app.config["PASSWORD_LINK_HOURS"],
         },
-        reason=_("die Programmleitung ein Konto für Sie angelegt hat"),
+        reason=_l("die Programmleitung ein Konto für Sie angelegt hat"),
     )
 
 
@@ -60,7 +60,7 @@ def build_password_reset(message, _user) -> Draft:
             "forgot_url": public_url("auth.forgot_password"),
             "minutes": current_app.config["PASSWORD_RESET_MINUTES"],
         },
-        reason=_("auf der Anmeldeseite ein neues Passwort für diese Adresse angefordert wurde"),
+        reason=_l("auf der Anmeldeseite ein neues Passwort für diese Adresse angefordert wurde"),
         recipient=user,
     )
 

@@ -20,7 +20,7 @@ from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 
 from wirlearn.core.urls import public_url
-from wirlearn.mail.kinds import Attachment, Draft
+from wirlearn.mail.kinds import KINDS, OPTIONAL_CATEGORIES, Attachment, Draft
 from wirlearn.mail.models import OutboxMessage
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
@@ -51,7 +51,14 @@ def recipient_locale(user) -> str:
 
 def render(message: OutboxMessage, draft: Draft, *, to_name: str | None, locale: str) -> EmailMultiAlternatives:
     with force_locale(locale):
-        context = dict(draft.context, reason=draft.reason, public_url=public_url, locale=locale, message_kind=message.kind)
+        kind = KINDS.get(message.kind)
+        context = dict(
+            draft.context,
+            reason=draft.reason,
+            public_url=public_url,
+            locale=locale,
+            optional=kind is not None and kind.category in OPTIONAL_CATEGORIES,
+        )
         subject = one_line(render_template(f"mail/{draft.template}.subject.txt", **context), 250)
         text = render_template(f"mail/{draft.template}.txt", **context, subject=subject)
         html = render_template(f"mail/{draft.template}.html", **context, subject=subject)
