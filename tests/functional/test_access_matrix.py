@@ -61,6 +61,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST auth.two_factor_new_codes": STAFF,
     "POST auth.two_factor_disable": STAFF,
     "POST auth.two_factor_reset": ADMIN,
+    "GET auth.forgot_password": PUBLIC,
+    "POST auth.forgot_password": PUBLIC,
+    "POST api_password_reset.password_reset": PUBLIC,
     # api
     "GET api-docs.openapi_json": PUBLIC,
     "POST api_token.token": PUBLIC,
@@ -76,6 +79,19 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST users.password_link": ADMIN,
     "GET users.import_csv": ADMIN,
     "POST users.import_csv": ADMIN,
+    "POST users.invite": ADMIN,
+    "POST api_mail.invite": ADMIN,
+    # mail: the Postausgang for admins, own settings and calendar feed for everyone signed in
+    "GET mail.outbox": ADMIN,
+    "POST mail.retry": ADMIN,
+    "POST mail.cancel": ADMIN,
+    "GET api_mail.outbox": ADMIN,
+    "GET api_mail.outbox_message": ADMIN,
+    "GET mail.preferences": SIGNED_IN,
+    "POST mail.preferences": SIGNED_IN,
+    "POST mail.new_feed": SIGNED_IN,
+    "POST mail.revoke_feed": SIGNED_IN,
+    "GET mail.calendar_feed": PUBLIC,
     # programme
     "GET programme.series_index": ADMIN,
     "GET programme.series_create": ADMIN,
@@ -156,6 +172,7 @@ def sample_values(app, programme, coordinator) -> dict:
     from wirlearn.auth.models import User
     from wirlearn.auth.services import make_password_token
     from wirlearn.extensions import db
+    from wirlearn.mail.models import OutboxMessage
     from wirlearn.programme.models import Enrollment
 
     main = programme["main"]
@@ -165,6 +182,13 @@ def sample_values(app, programme, coordinator) -> dict:
         )
         token = make_password_token(db.session.get(User, coordinator.id))
         code = certificate_code(main, enrollment_id)
+        from wirlearn.mail import services as mail_services
+        from wirlearn.mail.outbox import queue_message
+
+        queue_message("invitation", "access-matrix", to_address=coordinator.email, user_id=coordinator.id)
+        message_id = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == "access-matrix"))
+        feed_token = mail_services.new_calendar_token(coordinator.id)
+        db.session.commit()
     return {
         "series_id": main.id,
         "module_id": main.module_ids[0],
@@ -176,6 +200,8 @@ def sample_values(app, programme, coordinator) -> dict:
         "filename": "css/app.css",
         "fmt": "csv",
         "code": code,
+        "message_id": message_id,
+        "feed_token": feed_token,
     }
 
 

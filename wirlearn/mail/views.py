@@ -112,7 +112,7 @@ def new_feed():
         form=PreferencesForm(obj=stored),
         has_feed=True,
         feed_created_at=stored.calendar_token_created_at,
-        feed_url=public_url("mail.calendar_feed", token=token),
+        feed_url=public_url("mail.calendar_feed", feed_token=token),
         is_admin=user.has_role("admin"),
     )
 
@@ -126,12 +126,12 @@ def revoke_feed():
     return redirect(url_for("mail.preferences"))
 
 
-@bp.get("/kalender/<token>.ics")
+@bp.get("/kalender/<feed_token>.ics")
 @public
-def calendar_feed(token: str):
+def calendar_feed(feed_token: str):
     """The secret feed: every session of the person, for calendar subscriptions. Wrong or
     revoked tokens get 404, like an address that never existed."""
-    user_id = services.user_id_for_calendar_token(token)
+    user_id = services.user_id_for_calendar_token(feed_token)
     if user_id is None:
         abort(404)
     from wirlearn.auth.models import User
