@@ -124,3 +124,14 @@ def login():
         return response
 
     return _login
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free port; ``smtp.settings()`` points the app at it."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

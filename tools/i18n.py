@@ -45,7 +45,9 @@ def source_files(feature: str) -> Iterator[tuple[Path, str]]:
         for shared in SHARED_TEMPLATE_DIRS:
             yield from ((path, "jinja2") for path in sorted((TEMPLATES / shared).rglob("*.html")))
     elif (TEMPLATES / feature).is_dir():
-        yield from ((path, "jinja2") for path in sorted((TEMPLATES / feature).rglob("*.html")))
+        # .txt: the plain-text parts of e-mails (templates/mail/)
+        for pattern in ("*.html", "*.txt"):
+            yield from ((path, "jinja2") for path in sorted((TEMPLATES / feature).rglob(pattern)))
 
 
 def extract(feature: str) -> Catalog:

@@ -12,19 +12,26 @@ import uuid
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from wirlearn import signals
 from wirlearn.auth.services import find_user_by_email, make_password_token
-from wirlearn.core.timeutil import utcnow
+from wirlearn.extensions import db
 from wirlearn.core.urls import public_url
 from wirlearn.mail.kinds import Draft, Kind, Skip, register_kind
+from wirlearn.mail.models import OutboxMessage
 from wirlearn.mail.outbox import queue_message
 
 
 def on_user_invited(user, **_extra) -> None:
-    # One invitation per person and minute: a double click queues one message.
-    minute = utcnow().strftime("%Y%m%d%H%M")
-    queue_message("invitation", f"invitation:{user.id}:{minute}", to_address=user.email, user_id=user.id, ref_id=user.id)
+    # The key counts the invitations already finished (sent, failed, cancelled): while one is
+    # still waiting, asking again (a double click) queues nothing new; after it, a new one.
+    finished = db.session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.kind == "invitation", OutboxMessage.user_id == user.id, OutboxMessage.status.not_in(("queued", "retrying")))
+    )
+    queue_message("invitation", f"invitation:{user.id}:{finished}", to_address=user.email, user_id=user.id, ref_id=user.id)
 
 
 def on_password_reset_requested(email: str, **_extra) -> None:
