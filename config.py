@@ -142,7 +142,7 @@ class DevelopmentConfig(Config):
     WIRLEARN_ENV = "development"
     # Every message is also written to instance/mail/*.eml (see wirlearn/mail/backends.py);
     # with MAIL_SERVER set it is sent there as well.
-    MAIL_BACKEND = "wirlearn.mail.backends.DevelopmentBackend"
+    MAIL_BACKEND = "wirlearn.mail.backends.DevelopmentEmailBackend"
 
 
 class TestingConfig(Config):

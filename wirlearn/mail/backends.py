@@ -45,7 +45,7 @@ class EmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
-class DevelopmentBackend(BaseEmailBackend):
+class DevelopmentEmailBackend(BaseEmailBackend):
     """Development: an .eml file always; also SMTP when ``MAIL_SERVER`` is set in the environment."""
 
     def __init__(self, *args, **kwargs):

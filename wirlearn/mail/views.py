@@ -12,7 +12,7 @@ from wirlearn.core.urls import public_url
 from wirlearn.extensions import db
 from wirlearn.mail import reminders, services
 from wirlearn.mail.forms import STATUS_LABELS, OutboxFilterForm, PreferencesForm
-from wirlearn.mail.kinds import kind_label
+from wirlearn.mail.kinds import KINDS, kind_label
 from wirlearn.mail.models import OutboxMessage
 
 bp = Blueprint("mail", __name__)
@@ -23,13 +23,14 @@ bp = Blueprint("mail", __name__)
 def outbox():
     form = OutboxFilterForm(request.args)
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    if form.validate():
-        if form.q.data:
-            query = query.where(OutboxMessage.to_address.like(f"%{form.q.data.strip().lower()}%"))
-        if form.status.data:
-            query = query.where(OutboxMessage.status == form.status.data)
-        if form.kind.data:
-            query = query.where(OutboxMessage.kind == form.kind.data)
+    # Each filter on its own: an unknown value for one (an old bookmark) ignores just that one.
+    needle = (form.q.data or "").strip().lower()[:100]
+    if needle:
+        query = query.where(OutboxMessage.to_address.like(f"%{needle}%"))
+    if form.status.data in STATUS_LABELS:
+        query = query.where(OutboxMessage.status == form.status.data)
+    if form.kind.data in KINDS:
+        query = query.where(OutboxMessage.kind == form.kind.data)
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template(
         "mail/outbox.html",
