@@ -15,6 +15,11 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.second_factor",  # between password and code: not signed in yet
     "auth.set_password",
+    # Asking for a password link: the same answer for every address, rate-limited.
+    "auth.forgot_password",
+    "api_password_reset.password_reset",
+    # A person's calendar feed: the secret token in the URL is the credential (404 otherwise).
+    "mail.calendar_feed",
     "api_token.token",
     "api-docs.openapi_json",
     # Certificate verification: what a QR code on paper opens, for anyone (no login).
