@@ -107,6 +107,7 @@ class Factory:
             "place": "Wiesbaden",
             "start_date": today - timedelta(days=90),
             "end_date": today + timedelta(days=90),
+            "reminder_hour": 17,
         } | series_values
         with self.app.app_context():
             trainer_users = [db.session.get(User, ref.id) for ref in trainers]

@@ -51,3 +51,9 @@ def first_link(text: str, path: str) -> str:
     match = re.search(r"https?://\S*" + re.escape(path) + r"\S*", text)
     assert match, f"no link to {path} in: {text[:500]}"
     return match.group(0)
+
+
+def subject(message: EmailMessage) -> str:
+    """The decoded subject. A long non-ASCII subject is folded right after "Subject:" (RFC 2047
+    encoded words); mail programs read that fold as blank space, as this does."""
+    return str(message["Subject"]).strip()

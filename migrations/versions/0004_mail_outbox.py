@@ -70,6 +70,9 @@ def upgrade():
         batch_op.create_check_constraint(
             op.f('ck_series_reminder_hour_range'), 'reminder_hour IS NULL OR reminder_hour BETWEEN 0 AND 23'
         )
+    # Existing series get reminders at 17:00; new ones get what create_series says.
+    with op.batch_alter_table('series', schema=None) as batch_op:
+        batch_op.alter_column('reminder_hour', server_default=None)
 
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('calendar_sequence', sa.Integer(), nullable=False, server_default='0'))

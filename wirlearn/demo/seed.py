@@ -86,7 +86,7 @@ def seed_demo(password: str = data.DEMO_PASSWORD, today: date | None = None) -> 
 
     first_day = _workday(today + timedelta(days=data.MODULES[0][6][0]))
     last_day = today + timedelta(days=data.MODULES[-1][6][-1])
-    series = Series(start_date=first_day, end_date=last_day, **data.SERIES)
+    series = Series(start_date=first_day, end_date=last_day, reminder_hour=17, **data.SERIES)
     db.session.add(series)
     db.session.flush()
 

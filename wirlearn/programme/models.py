@@ -61,7 +61,8 @@ class Series(db.Model):
     validity_months: Mapped[int | None]
     auto_issue: Mapped[bool] = mapped_column(default=False)
     # Reminder e-mails go out the day before a session from this hour (local time); None: none.
-    reminder_hour: Mapped[int | None] = mapped_column(default=17)
+    # No column default: an explicit None must stay None (create_series fills in 17).
+    reminder_hour: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     modules: Mapped[list[Module]] = relationship(

@@ -113,8 +113,12 @@ def _check_series_values(values: dict) -> None:
         raise ProgrammeError(_("Das Ende darf nicht vor dem Beginn liegen."))
 
 
+DEFAULT_REMINDER_HOUR = 17
+
+
 def create_series(values: dict) -> Series:
     _check_series_values(values)
+    values = {"reminder_hour": DEFAULT_REMINDER_HOUR} | values
     series = Series(**{name: values[name] for name in SERIES_FIELDS if name in values})
     db.session.add(series)
     db.session.flush()
