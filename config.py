@@ -134,6 +134,9 @@ class Config:
     # drains the outbox from the database; other jobs run in-process after the commit.
     REDIS_URL = os.environ.get("REDIS_URL") or ""
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE") or "wirlearn"
+    # Without Redis, run a queued job in the app process right after the commit (development,
+    # tests). Production without Redis leaves it to the worker's periodic jobs instead.
+    JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", True)
 
     HSTS = False
 
@@ -168,6 +171,7 @@ class ProductionConfig(Config):
     HSTS = True
     REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", True)
     PREFERRED_URL_SCHEME = "https"
+    JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", False)
 
     @classmethod
     def check(cls, settings) -> None:

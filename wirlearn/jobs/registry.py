@@ -122,6 +122,11 @@ def _dispatch(app: Flask, name: str, kwargs: dict[str, Any]) -> None:
             # periodic jobs pick it up when Redis is back.
             log.warning("job %s not queued, Redis unreachable: %s", name, error)
         return
+    if not app.config.get("JOBS_RUN_INLINE", True):
+        # No queue and no running in requests (production without Redis): the worker's periodic
+        # jobs find the work in the database.
+        log.info("job %s left to the worker's periodic jobs (no Redis)", name)
+        return
     # No queue: run here, in an app context of its own (and so a database session of its own).
     with app.app_context():
         try:

@@ -52,7 +52,7 @@ def register(app: Flask) -> None:
     jobs.register_periodic(app, "mail.reminders", reminders.queue_reminders, every=600)
     jobs.register_periodic(app, "mail.nudges", warnings.queue_nudges, every=1800)
     jobs.register_periodic(app, "mail.digests", warnings.queue_digests, every=1800)
-    jobs.register_periodic(app, "mail.forecasts_all", warnings.check_all_forecasts, every=6 * 3600)
+    jobs.register_periodic(app, "mail.forecasts_all", warnings.check_all_forecasts, every=900)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(cli.cli)
