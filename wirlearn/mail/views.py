@@ -110,7 +110,7 @@ def new_feed():
     flash(_("Ihre neue Kalender-Adresse ist erstellt. Die bisherige funktioniert nicht mehr."), "success")
     return render_template(
         "mail/preferences.html",
-        form=PreferencesForm(obj=stored),
+        form=PreferencesForm(formdata=None, obj=stored),
         has_feed=True,
         feed_created_at=stored.calendar_token_created_at,
         feed_url=public_url("mail.calendar_feed", feed_token=token),
