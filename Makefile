@@ -34,12 +34,16 @@ install-dev: $(VENV)/.dev-installed
 translations: $(VENV)/.runtime-installed
 	$(PY) tools/i18n.py compile
 
+# The worker (mail, reminders, scheduled jobs) runs beside the development server and stops with
+# it; without a mail server every message lands in instance/mail/*.eml.
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo ""
 	@echo "wirlearn läuft auf http://127.0.0.1:$(PORT)  (Beenden mit Strg+C)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "E-Mails: instance/mail/*.eml (ohne Mailserver werden sie dort abgelegt)"
+	@$(FLASK) worker --poll 3 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-dev translations
 	$(PY) -m pytest $(PYTEST_ARGS)

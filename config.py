@@ -124,6 +124,8 @@ class Config:
     MAIL_EML_DIR = os.environ.get("MAIL_EML_DIR") or None
     # A message that keeps failing is given up (status "failed") this long after it was queued.
     MAIL_GIVE_UP_HOURS = env_int("MAIL_GIVE_UP_HOURS", 24)
+    # Finished messages (with their addresses) are deleted from the outbox after this many days.
+    MAIL_KEEP_DAYS = env_int("MAIL_KEEP_DAYS", 90)
     # The programme office's daily digest of attendance warnings goes out from this hour (local).
     MAIL_DIGEST_HOUR = env_int("MAIL_DIGEST_HOUR", 7)
     PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 60)

@@ -354,3 +354,17 @@ def test_development_writes_eml_files(tmp_path, database_url):
     # The sign-in page of the demo says where the mails are.
     page = app.test_client().get("/anmelden").get_data(as_text=True)
     assert str(tmp_path / "mail") in page and ".eml" in page
+
+
+def test_finished_messages_are_pruned_after_the_keeping_period(app, newcomers):
+    invite(app, *newcomers)
+    with app.app_context():
+        from wirlearn.mail.services import prune
+
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.to_address == newcomers[0].email).values(status="sent"))
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.to_address == newcomers[1].email).values(status="failed"))
+        db.session.commit()
+        assert prune(utcnow() + timedelta(days=89)) == 0
+        assert prune(utcnow() + timedelta(days=91)) == 2
+        db.session.commit()
+    assert [m.to_address for m in outbox(app)] == [newcomers[2].email]  # still waiting: kept

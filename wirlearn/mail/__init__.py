@@ -36,7 +36,7 @@ def register(app: Flask) -> None:
     from wirlearn import jobs
     from wirlearn.api import register_api_blueprint
     from wirlearn.core.changes import ignore_writes_to
-    from wirlearn.mail import account, api, certificates, cli, outbox, reminders, views, warnings
+    from wirlearn.mail import account, api, certificates, cli, outbox, reminders, services, views, warnings
 
     # Mail bookkeeping changes nothing a cached overview shows.
     ignore_writes_to("outbox_messages", "mail_preferences", "attendance_forecasts")
@@ -53,6 +53,7 @@ def register(app: Flask) -> None:
     jobs.register_periodic(app, "mail.nudges", warnings.queue_nudges, every=1800)
     jobs.register_periodic(app, "mail.digests", warnings.queue_digests, every=1800)
     jobs.register_periodic(app, "mail.forecasts_all", warnings.check_all_forecasts, every=900)
+    jobs.register_periodic(app, "mail.prune", services.prune, every=24 * 3600)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(cli.cli)

@@ -57,6 +57,8 @@ def queue_message(
             give_up_at=give_up_at(now),
         )
         .on_conflict_do_nothing(index_elements=["dedup_key"])
+        # An INSERT's row count is only kept when asked for (psycopg reports it; SQLAlchemy drops it).
+        .execution_options(preserve_rowcount=True)
     )
     queued = db.session.execute(statement).rowcount == 1
     if queued:
@@ -73,7 +75,12 @@ def queue_selected(query: Select) -> int:
     skipping keys that exist: the same number of statements for 30 recipients as for 10,000,
     and nothing held in memory. The query needs a WHERE clause (SQLite's INSERT … SELECT …
     ON CONFLICT grammar)."""
-    statement = _insert().from_select(list(BULK_COLUMNS), query).on_conflict_do_nothing(index_elements=["dedup_key"])
+    statement = (
+        _insert()
+        .from_select(list(BULK_COLUMNS), query)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .execution_options(preserve_rowcount=True)
+    )
     count = db.session.execute(statement).rowcount or 0
     if count:
         poke()

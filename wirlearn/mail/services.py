@@ -124,6 +124,23 @@ def cancel(message_id: int) -> OutboxMessage:
     return message
 
 
+def prune(now: datetime | None = None) -> int:
+    """Delete finished messages (sent, failed, cancelled) older than ``MAIL_KEEP_DAYS``: the
+    outbox holds addresses, and a record of old mail helps nobody. Job ``mail.prune``."""
+    from datetime import timedelta
+
+    from flask import current_app
+    from sqlalchemy import delete
+
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["MAIL_KEEP_DAYS"])
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.status.in_(("sent", "failed", "cancelled")), OutboxMessage.created_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: count for status, count in rows}
