@@ -111,14 +111,17 @@ def sending(ctx) -> list[Row]:
     port = free_port()
     sink = subprocess.Popen([sys.executable, "-m", "bench.smtp_sink", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
-        assert sink.stdout is not None and sink.stdout.readline().strip() == "ready"
+        if sink.stdout is None or sink.stdout.readline().strip() != "ready":
+            raise RuntimeError("the SMTP sink did not start")
         for count in (small, large):
             url = ctx.databases.new(kind, f"mail{count}")
             migrate(url)
             certs.prepare(ctx, url, count)
             app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
             with app.app_context():
-                queued = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued"))
+                queued = db.session.scalar(
+                    select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued")
+                )
                 db.engine.dispose()
             if queued != count:
                 raise RuntimeError(f"expected {count} queued certificate mails, found {queued}")
@@ -128,7 +131,9 @@ def sending(ctx) -> list[Row]:
                 floor = _measure(ctx, "floor", url, str(ctx.signing_key_dir), str(port))
                 ctx.log(f"smtplib floor for the same {count:,} messages: {floor}")
                 with app.app_context():
-                    sent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent"))
+                    sent = db.session.scalar(
+                        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent")
+                    )
                     db.session.execute(update(OutboxMessage).values(status="sent"))
                     db.engine.dispose()
                 measured[count]["sent_rows"] = sent

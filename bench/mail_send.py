@@ -1,13 +1,13 @@
 """The mail figures' measured parts, each in a process of its own (clean peak memory).
 
-    python -m bench.mail_send send DATABASE_URL SIGNING_KEY_DIR SMTP_PORT
-        the worker's job ``mail.send`` (what RQ runs) sends every queued message; JSON line with
-        sent, seconds, resident memory before and the peak (VmHWM) after
-    python -m bench.mail_send floor DATABASE_URL SIGNING_KEY_DIR SMTP_PORT
-        the same messages rendered first (not timed), then sent with plain smtplib over one
-        connection: the floor
-    python -m bench.mail_send reminders DATABASE_URL
-        queue the reminders due now; JSON line with queued, SQL statements, seconds, memory
+python -m bench.mail_send send DATABASE_URL SIGNING_KEY_DIR SMTP_PORT
+    the worker's job ``mail.send`` (what RQ runs) sends every queued message; JSON line with
+    sent, seconds, resident memory before and the peak (VmHWM) after
+python -m bench.mail_send floor DATABASE_URL SIGNING_KEY_DIR SMTP_PORT
+    the same messages rendered first (not timed), then sent with plain smtplib over one
+    connection: the floor
+python -m bench.mail_send reminders DATABASE_URL
+    queue the reminders due now; JSON line with queued, SQL statements, seconds, memory
 """
 
 from __future__ import annotations
@@ -97,7 +97,13 @@ def reminders(url: str) -> dict:
         db.session.commit()
         elapsed = time.perf_counter() - started
     # The COMMIT is no statement SQLAlchemy sends through the cursor: these are the queries.
-    return {"queued": queued, "statements": len(statements), "seconds": round(elapsed, 3), "before_kib": before, "peak_kib": peak_rss_kib()}
+    return {
+        "queued": queued,
+        "statements": len(statements),
+        "seconds": round(elapsed, 3),
+        "before_kib": before,
+        "peak_kib": peak_rss_kib(),
+    }
 
 
 def main(argv: list[str]) -> None:

@@ -74,7 +74,9 @@ def test_mail_pages_are_accessible_at_every_width(app, live_server, browser, adm
         screenshot(page, f"forgot-password-{device}")
         page.get_by_label("E-Mail-Adresse").fill("ungueltig")
         page.get_by_role("button", name="Link anfordern").click()
-        assert page.get_by_text("Bitte geben Sie eine gültige E-Mail-Adresse ein (z. B. name@example.org).", exact=True).is_visible()
+        assert page.get_by_text(
+            "Bitte geben Sie eine gültige E-Mail-Adresse ein (z. B. name@example.org).", exact=True
+        ).is_visible()
         assert page.get_by_label("E-Mail-Adresse").get_attribute("aria-invalid") == "true"
         page.get_by_label("E-Mail-Adresse").fill(admin.email)
         page.get_by_role("button", name="Link anfordern").click()

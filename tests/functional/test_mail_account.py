@@ -38,7 +38,13 @@ def test_person_created_in_admin_ui_gets_invitation_and_signs_in(app, client, lo
     login(client, admin)
     response = client.post(
         "/verwaltung/nutzer/neu",
-        data={"email": "Neu.Person@Example.org", "display_name": "Nele Neu", "roles": ["coordinator"], "region_id": region, "invite": "y"},
+        data={
+            "email": "Neu.Person@Example.org",
+            "display_name": "Nele Neu",
+            "roles": ["coordinator"],
+            "region_id": region,
+            "invite": "y",
+        },
     )
     assert response.status_code == 302
     assert smtp.received == []  # nothing is sent in the request
@@ -142,7 +148,9 @@ def test_cli_create_user_invites_unless_told_not_to(app, runner, factory):
     result = runner.invoke(args=["create-user", "--email", "cli@example.org", "--name", "Cli Person", "--role", "trainer"])
     assert result.exit_code == 0, result.output
     assert "Einladung an cli@example.org" in result.output
-    quiet = runner.invoke(args=["create-user", "--email", "still@example.org", "--name", "Still", "--role", "trainer", "--no-invite"])
+    quiet = runner.invoke(
+        args=["create-user", "--email", "still@example.org", "--name", "Still", "--role", "trainer", "--no-invite"]
+    )
     assert quiet.exit_code == 0, quiet.output
     assert "http://wirlearn.test/passwort-setzen/" in quiet.output
     assert [m.to_address for m in outbox(app, kind="invitation")] == ["cli@example.org"]

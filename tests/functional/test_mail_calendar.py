@@ -51,7 +51,9 @@ def ics_of(message) -> Calendar:
     return Calendar.from_ical(content)
 
 
-def test_reminders_go_to_participants_and_trainers_once_from_the_series_hour(app, series, trainer, coordinator, other_coordinator, smtp):
+def test_reminders_go_to_participants_and_trainers_once_from_the_series_hour(
+    app, series, trainer, coordinator, other_coordinator, smtp
+):
     assert queue(app, evening_before(16)) == 0
     assert queue(app, evening_before(17)) == 3
     assert queue(app, evening_before(18)) == 0  # the key is known: never twice
@@ -74,13 +76,18 @@ def test_reminders_go_to_participants_and_trainers_once_from_the_series_hour(app
     [event] = calendar.walk("VEVENT")
     start = event.decoded("DTSTART")
     assert start == datetime.combine(tomorrow(), time(9, 0), tzinfo=BERLIN)
-    assert str(start.tzinfo) == "Europe/Berlin" or start.utcoffset() == datetime.combine(tomorrow(), time(9), tzinfo=BERLIN).utcoffset()
+    assert (
+        str(start.tzinfo) == "Europe/Berlin"
+        or start.utcoffset() == datetime.combine(tomorrow(), time(9), tzinfo=BERLIN).utcoffset()
+    )
     assert event["UID"] == f"session-{series.session_ids[0]}@wirlearn.test"
     assert event["SEQUENCE"] == 0
     assert "Grundlagen" in event["SUMMARY"] and event["LOCATION"] == "Raum 1"
 
 
-def test_no_reminders_for_opted_out_withdrawn_or_series_without_hour(app, client, login, series, coordinator, other_coordinator, factory, trainer):
+def test_no_reminders_for_opted_out_withdrawn_or_series_without_hour(
+    app, client, login, series, coordinator, other_coordinator, factory, trainer
+):
     login(client, coordinator)
     assert client.post("/konto/benachrichtigungen", data={"warnings": "y"}).status_code == 302  # reminders off
     with app.app_context():

@@ -25,7 +25,9 @@ def test_certificate_issued_through_the_api_arrives_with_the_identical_pdf(app, 
     main = programme["main"]
     make_eligible(app, main, coordinator)
     client = app.test_client()
-    response = client.post("/api/v1/certificates", json={"user_id": coordinator.id, "series_id": main.id}, headers=bearer(client, admin))
+    response = client.post(
+        "/api/v1/certificates", json={"user_id": coordinator.id, "series_id": main.id}, headers=bearer(client, admin)
+    )
     assert response.status_code == 201
     code = response.get_json()["code"]
     assert drain(app).sent == 1
@@ -111,7 +113,9 @@ def test_reissue_mail_says_so_and_carries_the_new_pdf(app, admin, programme, coo
     assert new_pdf in [content for _type, content in attachments(reissued).values()]
 
 
-def test_batch_issuing_queues_one_mail_per_certificate_and_a_rollback_none(app, client, login, admin, programme, coordinator, other_coordinator):
+def test_batch_issuing_queues_one_mail_per_certificate_and_a_rollback_none(
+    app, client, login, admin, programme, coordinator, other_coordinator
+):
     main = programme["main"]
     make_eligible(app, main, coordinator)
     make_eligible(app, main, other_coordinator)
@@ -122,4 +126,6 @@ def test_batch_issuing_queues_one_mail_per_certificate_and_a_rollback_none(app, 
     login(client, admin)
     response = client.post(f"/verwaltung/reihen/{main.id}/zertifikate/alle")
     response.get_data()
-    assert sorted(m.to_address for m in outbox(app, kind="certificate_issued")) == sorted([coordinator.email, other_coordinator.email])
+    assert sorted(m.to_address for m in outbox(app, kind="certificate_issued")) == sorted(
+        [coordinator.email, other_coordinator.email]
+    )

@@ -10,7 +10,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from tests.mail_support import drain, mail_settings, outbox, parts
 from wirlearn.core.timeutil import utcnow
@@ -100,7 +100,7 @@ def test_retry_schedule_backs_off_and_gives_up_after_a_day(app, smtp, newcomers)
     now = utcnow()
     attempts_at = []
     while True:
-        result = drain(app, now_func=lambda: now)
+        result = drain(app, now_func=lambda moment=now: moment)
         [row] = outbox(app)
         if result.handled:
             attempts_at.append(now)
@@ -142,7 +142,9 @@ def test_a_worker_that_dies_leaves_its_messages_leased_then_they_go_out_with_the
 
 
 def test_header_injection_in_a_name_never_reaches_the_smtp_conversation(app, smtp, factory):
-    ref = factory.user("trainer", email="opfer@example.org", name="Eve\r\nBcc: boese@example.org\r\nSubject: gefälscht", password=None)
+    ref = factory.user(
+        "trainer", email="opfer@example.org", name="Eve\r\nBcc: boese@example.org\r\nSubject: gefälscht", password=None
+    )
     invite(app, ref)
     assert drain(app).sent == 1
     [received] = smtp.received
@@ -167,7 +169,9 @@ def test_a_message_that_cannot_be_rendered_is_retried_and_the_others_go_out(app,
 
     from wirlearn.mail import kinds
 
-    monkeypatch.setitem(kinds.KINDS, "invitation", kinds.KINDS["invitation"].__class__(**{**kinds.KINDS["invitation"].__dict__, "build": broken}))
+    monkeypatch.setitem(
+        kinds.KINDS, "invitation", kinds.KINDS["invitation"].__class__(**{**kinds.KINDS["invitation"].__dict__, "build": broken})
+    )
     result = drain(app)
     assert (result.sent, result.retrying) == (1, 1)
     broken_row = next(m for m in outbox(app) if m.to_address == newcomers[0].email)
@@ -198,14 +202,20 @@ def test_postausgang_shows_the_refused_message_and_sends_it_after_erneut_senden(
     assert "/passwort-setzen/" not in page  # no link, no secret
     [row] = outbox(app)
     smtp.handler.refused.clear()
-    response = client.post(f"/verwaltung/postausgang/{row.id}/erneut-senden", data={"next": "/verwaltung/postausgang?status=failed"})
+    response = client.post(
+        f"/verwaltung/postausgang/{row.id}/erneut-senden", data={"next": "/verwaltung/postausgang?status=failed"}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/verwaltung/postausgang?status=failed"
     assert drain(app).sent == 1
     assert len(smtp.messages_to(newcomers[0].email)) == 1
     assert "gesendet" in client.get("/verwaltung/postausgang").get_data(as_text=True)
     # A sent message cannot be sent "again" or cancelled.
-    assert "bereits gesendet" in client.post(f"/verwaltung/postausgang/{row.id}/erneut-senden", follow_redirects=True).get_data(as_text=True)
-    assert "Nur wartende" in client.post(f"/verwaltung/postausgang/{row.id}/verwerfen", follow_redirects=True).get_data(as_text=True)
+    assert "bereits gesendet" in client.post(f"/verwaltung/postausgang/{row.id}/erneut-senden", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "Nur wartende" in client.post(f"/verwaltung/postausgang/{row.id}/verwerfen", follow_redirects=True).get_data(
+        as_text=True
+    )
 
 
 def test_postausgang_filters_and_cancel(app, client, login, admin, newcomers):
@@ -322,7 +332,10 @@ def test_production_refuses_to_start_without_a_sender(monkeypatch):
     with pytest.raises(RuntimeError, match="MAIL_DEFAULT_SENDER"):
         create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
     app = create_app(
-        ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://", MAIL_DEFAULT_SENDER="WIR <noreply@wir.example>"
+        ProductionConfig,
+        SECRET_KEY="x" * 40,
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        MAIL_DEFAULT_SENDER="WIR <noreply@wir.example>",
     )
     assert app.config["MAIL_DEFAULT_SENDER"] == "WIR <noreply@wir.example>"
 
@@ -334,7 +347,6 @@ def test_development_writes_eml_files(tmp_path, database_url):
     with app.app_context():
         queue_message("password_reset", "dev-eml", to_address="niemand@example.org")
         db.session.commit()
-        from wirlearn.auth.models import User
         from wirlearn.users.services import create_user
 
         create_user("dev@example.org", "Dev Person", {"trainer"}, invite=True)
@@ -350,7 +362,6 @@ def test_development_writes_eml_files(tmp_path, database_url):
     message = message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert message["To"] == "Dev Person <dev@example.org>"
     assert "/passwort-setzen/" in parts(message)[0]
-    assert User and select
     # The sign-in page of the demo says where the mails are.
     page = app.test_client().get("/anmelden").get_data(as_text=True)
     assert str(tmp_path / "mail") in page and ".eml" in page

@@ -46,5 +46,7 @@ def password_reset(data):
     db.session.commit()
     return {
         "status": "accepted",
-        "message": _("Wenn zu dieser Adresse ein aktives Konto gehört, erhält sie in wenigen Minuten eine E-Mail mit einem Link."),
+        "message": _(
+            "Wenn zu dieser Adresse ein aktives Konto gehört, erhält sie in wenigen Minuten eine E-Mail mit einem Link."
+        ),
     }

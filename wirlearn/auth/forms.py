@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from wirlearn.auth.passwords import password_problems

@@ -77,9 +77,9 @@ def password_reset_limits(view):
     """Decorate a password-reset request (POST only): every request counts, per client address
     and per address asked for, whether an account belongs to it or not (so the limit tells
     nothing either)."""
-    view = limiter.shared_limit(
-        _reset_account_limit, scope="password-reset-account", key_func=account_key, methods=["POST"]
-    )(view)
+    view = limiter.shared_limit(_reset_account_limit, scope="password-reset-account", key_func=account_key, methods=["POST"])(
+        view
+    )
     view = limiter.shared_limit(_reset_address_limit, scope="password-reset-address", key_func=address_key, methods=["POST"])(
         view
     )

@@ -39,7 +39,12 @@ def worker_command(burst: bool, poll: float) -> None:
     cron = CronScheduler(connection=connection, name=f"wirlearn-cron-{jobs_queue.name}-{id(app)}")
     for item in registry(app).periodic:
         cron.register(
-            runner.run, jobs_queue.name, args=(item.name, {}), interval=item.every, job_timeout=JOB_TIMEOUT_SECONDS, name=item.name
+            runner.run,
+            jobs_queue.name,
+            args=(item.name, {}),
+            interval=item.every,
+            job_timeout=JOB_TIMEOUT_SECONDS,
+            name=item.name,
         )
     cron.enqueue_jobs()  # every periodic job once at start (RQ's rule for interval jobs)
     if not burst:
@@ -70,7 +75,7 @@ def run_without_queue(app, *, burst: bool, poll: float, clock=time.monotonic, sl
                 with app.app_context():
                     try:
                         run_job(name)
-                    except Exception:  # noqa: BLE001 - one failing job must not stop the others; it is logged
+                    except Exception:
                         log.exception("periodic job %s failed", name)
                 due[name] = clock() + every[name]
         if burst:

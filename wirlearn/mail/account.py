@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from wirlearn import signals
 from wirlearn.auth.services import find_user_by_email, make_password_token
-from wirlearn.extensions import db
 from wirlearn.core.urls import public_url
+from wirlearn.extensions import db
 from wirlearn.mail.kinds import Draft, Kind, Skip, register_kind
 from wirlearn.mail.models import OutboxMessage
 from wirlearn.mail.outbox import queue_message
@@ -29,7 +29,11 @@ def on_user_invited(user, **_extra) -> None:
     finished = db.session.scalar(
         select(func.count())
         .select_from(OutboxMessage)
-        .where(OutboxMessage.kind == "invitation", OutboxMessage.user_id == user.id, OutboxMessage.status.not_in(("queued", "retrying")))
+        .where(
+            OutboxMessage.kind == "invitation",
+            OutboxMessage.user_id == user.id,
+            OutboxMessage.status.not_in(("queued", "retrying")),
+        )
     )
     queue_message("invitation", f"invitation:{user.id}:{finished}", to_address=user.email, user_id=user.id, ref_id=user.id)
 

@@ -29,7 +29,9 @@ LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 
 
 def _holder(certificate: Certificate) -> User:
-    return db.session.scalar(select(User).join(Enrollment, Enrollment.user_id == User.id).where(Enrollment.id == certificate.enrollment_id))
+    return db.session.scalar(
+        select(User).join(Enrollment, Enrollment.user_id == User.id).where(Enrollment.id == certificate.enrollment_id)
+    )
 
 
 def on_certificate_issued(certificate: Certificate, **_extra) -> None:
@@ -41,7 +43,11 @@ def on_certificate_issued(certificate: Certificate, **_extra) -> None:
 def on_certificate_revoked(certificate: Certificate, **_extra) -> None:
     holder = _holder(certificate)
     queue_message(
-        "certificate_revoked", f"certificate:{certificate.id}:revoked", to_address=holder.email, user_id=holder.id, ref_id=certificate.id
+        "certificate_revoked",
+        f"certificate:{certificate.id}:revoked",
+        to_address=holder.email,
+        user_id=holder.id,
+        ref_id=certificate.id,
     )
 
 

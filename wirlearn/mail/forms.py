@@ -28,7 +28,9 @@ class OutboxFilterForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = choices([("", _l("alle"))] + list(STATUS_LABELS.items()))
-        self.kind.choices = choices([("", _l("alle"))] + sorted(((name, kind.label) for name, kind in KINDS.items()), key=lambda pair: str(pair[1])))
+        self.kind.choices = choices(
+            [("", _l("alle"))] + sorted(((name, kind.label) for name, kind in KINDS.items()), key=lambda pair: str(pair[1]))
+        )
 
 
 class PreferencesForm(FlaskForm):

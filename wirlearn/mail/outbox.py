@@ -67,7 +67,18 @@ def queue_message(
 
 
 # The columns a bulk query (``queue_selected``) must select, in this order.
-BULK_COLUMNS = ("kind", "dedup_key", "user_id", "to_address", "ref_id", "status", "attempts", "created_at", "next_attempt_at", "give_up_at")
+BULK_COLUMNS = (
+    "kind",
+    "dedup_key",
+    "user_id",
+    "to_address",
+    "ref_id",
+    "status",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "give_up_at",
+)
 
 
 def queue_selected(query: Select) -> int:

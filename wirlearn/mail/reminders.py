@@ -32,7 +32,6 @@ PENDING = ("queued", "retrying")
 FEED_DAYS_BACK = 365
 
 
-
 def _due_sessions(now: datetime):
     """Sessions whose reminder is due at local time ``now``: tomorrow's once the series' hour
     has come, and today's not yet begun (a session added late, or a worker that was down)."""
@@ -108,7 +107,9 @@ def queue_reminders(now: datetime | None = None) -> int:
 def _session(session_id: int | None) -> Session | None:
     if not session_id:
         return None
-    return db.session.get(Session, session_id, options=[selectinload(Session.trainers), selectinload(Session.module).joinedload(Module.series)])
+    return db.session.get(
+        Session, session_id, options=[selectinload(Session.trainers), selectinload(Session.module).joinedload(Module.series)]
+    )
 
 
 def _context(facts: SessionFacts, user: User, session: Session | None) -> dict:
@@ -159,7 +160,9 @@ def build_cancelled(message, user) -> Draft:
         "session_cancelled",
         {"user": user, "session": facts, "is_trainer": False},
         reason=_l("Sie eine Erinnerung an diesen Termin erhalten haben"),
-        attachments=[Attachment("termin-abgesagt.ics", session_ics(facts, cancelled=True), "text/calendar", calendar_method="CANCEL")],
+        attachments=[
+            Attachment("termin-abgesagt.ics", session_ics(facts, cancelled=True), "text/calendar", calendar_method="CANCEL")
+        ],
     )
 
 
@@ -242,7 +245,9 @@ def sessions_for_user(user_id: int) -> list[Session]:
 
 def feed(user_id: int, name: str) -> bytes:
     stamp = datetime.now(UTC).replace(microsecond=0)
-    return calendar([event(SessionFacts.of(session), stamp=stamp) for session in sessions_for_user(user_id)], method=None, name=name)
+    return calendar(
+        [event(SessionFacts.of(session), stamp=stamp) for session in sessions_for_user(user_id)], method=None, name=name
+    )
 
 
 def register() -> None:

@@ -125,7 +125,10 @@ def _smtp_error(error: Exception) -> tuple[str, bool]:
     """A readable error and whether it is permanent (5xx)."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _text in error.recipients.values()]
-        answers = "; ".join(f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}" for code, text in error.recipients.values())
+        answers = "; ".join(
+            f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+            for code, text in error.recipients.values()
+        )
         return _("Empfänger abgelehnt: %(answer)s", answer=answers), all(500 <= code < 600 for code in codes)
     if isinstance(error, smtplib.SMTPResponseException):
         text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
@@ -184,7 +187,12 @@ def _connection():
 
 
 # Errors about the connection, not about one message: the server is down or refuses us.
-CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError)
+CONNECTION_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+)
 
 
 def _message_level(error: Exception) -> bool:
@@ -200,7 +208,7 @@ def _send_one(message: OutboxMessage, owner: str, connection, now_func) -> str:
         db.session.rollback()
         _finish(message, owner, status="cancelled", last_error=str(skip)[:2000])
         return "cancelled"
-    except Exception as error:  # noqa: BLE001 - a fault in one message must not stop the others; it is kept and retried
+    except Exception as error:
         log.exception("outbox message %s could not be rendered", message.id)
         db.session.rollback()
         _finish(message, owner, **_failure(message, f"{error.__class__.__name__}: {error}", permanent=False, now=now_func()))

@@ -29,9 +29,7 @@ class OutboxError(Exception):
 
 def preferences(user_id: int) -> MailPreference:
     """The person's settings (defaults when none are stored yet; not added to the session)."""
-    return db.session.get(MailPreference, user_id) or MailPreference(
-        user_id=user_id, reminders=True, warnings=True, digests=True
-    )
+    return db.session.get(MailPreference, user_id) or MailPreference(user_id=user_id, reminders=True, warnings=True, digests=True)
 
 
 def wants(user_id: int, category: str) -> bool:
@@ -143,7 +141,7 @@ def prune(now: datetime | None = None) -> int:
 
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
-    return {status: count for status, count in rows}
+    return dict(rows.tuples().all())
 
 
 # --- invitations as the user list shows them --------------------------------------------------

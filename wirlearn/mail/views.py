@@ -144,7 +144,9 @@ def calendar_feed(feed_token: str):
     return Response(
         body,
         mimetype="text/calendar",
-        headers={"Content-Disposition": 'inline; filename="wirlearn.ics"', "Cache-Control": "private, max-age=900", "X-Robots-Tag": "noindex"},
+        headers={
+            "Content-Disposition": 'inline; filename="wirlearn.ics"',
+            "Cache-Control": "private, max-age=900",
+            "X-Robots-Tag": "noindex",
+        },
     )
-
-

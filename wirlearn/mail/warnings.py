@@ -111,7 +111,9 @@ def check_forecasts(series_id: int, now: datetime | None = None) -> int:
 def check_all_forecasts() -> int:
     """Every series still running (safety net for changes no roster save announced)."""
     today = local_now().date()
-    series_ids = db.session.scalars(select(Series.id).where((Series.end_date.is_(None)) | (Series.end_date >= today - timedelta(days=7))))
+    series_ids = db.session.scalars(
+        select(Series.id).where((Series.end_date.is_(None)) | (Series.end_date >= today - timedelta(days=7)))
+    )
     return sum(check_forecasts(series_id) for series_id in list(series_ids))
 
 
@@ -221,7 +223,11 @@ def queue_nudges(now_local: datetime | None = None) -> int:
         for trainer in session.trainers:
             if trainer.active and wants(trainer.id, "warnings"):
                 count += queue_message(
-                    "roster_nudge", f"nudge:{session.id}:{trainer.id}", to_address=trainer.email, user_id=trainer.id, ref_id=session.id
+                    "roster_nudge",
+                    f"nudge:{session.id}:{trainer.id}",
+                    to_address=trainer.email,
+                    user_id=trainer.id,
+                    ref_id=session.id,
                 )
     return count
 
@@ -246,4 +252,3 @@ def register() -> None:
     register_kind(Kind("forecast_digest", "digests", _l("Tägliche Übersicht"), build_digest))
     register_kind(Kind("roster_nudge", "warnings", _l("Anwesenheit noch nicht erfasst"), build_nudge))
     signals.attendance_saved.connect(on_attendance_saved)
-

@@ -65,7 +65,11 @@ def create():
             db.session.commit()
             if form.invite.data:
                 flash(
-                    _("%(name)s wurde angelegt und erhält eine Einladung an %(email)s.", name=user.display_name, email=user.email),
+                    _(
+                        "%(name)s wurde angelegt und erhält eine Einladung an %(email)s.",
+                        name=user.display_name,
+                        email=user.email,
+                    ),
                     "success",
                 )
                 return redirect(url_for("users.index"))
