@@ -141,7 +141,7 @@ def prune(now: datetime | None = None) -> int:
 
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 # --- invitations as the user list shows them --------------------------------------------------
