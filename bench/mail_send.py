@@ -50,10 +50,17 @@ def send(url: str, key_dir: str, port: str) -> dict:
         db.session.remove()
     reset_peak()
     before = rss_kib()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     sent = runner.run("mail.send", {"limit": 100_000})
-    elapsed = time.perf_counter() - started
-    return {"sent": sent, "seconds": round(elapsed, 3), "before_kib": before, "peak_kib": peak_rss_kib()}
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # CPU seconds of this process too: on a machine shared with other work they say more than the clock.
+    return {
+        "sent": sent,
+        "seconds": round(elapsed, 3),
+        "cpu_seconds": round(cpu, 3),
+        "before_kib": before,
+        "peak_kib": peak_rss_kib(),
+    }
 
 
 def floor(url: str, key_dir: str, port: str) -> dict:
@@ -69,12 +76,12 @@ def floor(url: str, key_dir: str, port: str) -> dict:
         for message in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)):
             email, _draft = prepare(message)
             prepared.append((email.from_email, email.recipients(), email.message().as_bytes(linesep="\r\n")))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with smtplib.SMTP("127.0.0.1", int(port)) as connection:
         for sender, recipients, data in prepared:
             connection.sendmail(sender, recipients, data)
-    elapsed = time.perf_counter() - started
-    return {"sent": len(prepared), "seconds": round(elapsed, 3)}
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"sent": len(prepared), "seconds": round(elapsed, 3), "cpu_seconds": round(cpu, 3)}
 
 
 def reminders(url: str) -> dict:

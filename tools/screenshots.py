@@ -31,6 +31,8 @@ SHOTS = [
     ("dashboard-phone", "ayse.yilmaz@darmstadt.example", "/", (390, 844)),
     ("roster-tablet", "trainer@imap.example", "/termine/1/anwesenheit", (820, 1180)),
     ("verify-phone", None, "{verify_path}", (390, 844)),
+    ("outbox", "admin@wir-hessen.example", "/verwaltung/postausgang", (1366, 900)),
+    ("mail-settings-phone", "ayse.yilmaz@darmstadt.example", "/konto/benachrichtigungen", (390, 844)),
 ]
 
 
