@@ -44,7 +44,8 @@ class Config:
     # No pre-ping on every checkout: wirlearn/core/dbpool.py checks connections idle this long.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     DATABASE_PING_IDLE_SECONDS = 10
-    BASE_URL = (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    # Empty: development follows the served host and port (wirlearn/core/urls.py); production refuses.
+    BASE_URL = (os.environ.get("BASE_URL") or "").rstrip("/")
 
     # Rate limits (Flask-Limiter). In production: redis://host:6379/0
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
@@ -88,7 +89,7 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_LINK_HOURS = env_int("PASSWORD_LINK_HOURS", 72)
 
-    # Two-factor sign-in for staff (TOTP); required for admins in production unless switched off.
+    # Two-factor sign-in for staff (TOTP); required for admins and trainers in production unless switched off.
     REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
     REQUIRE_2FA_FOR_TRAINERS = env_bool("REQUIRE_2FA_FOR_TRAINERS", False)
 
@@ -136,6 +137,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
     REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", True)
+    # Trainers see participants' notes and results: a password alone is not enough.
+    REQUIRE_2FA_FOR_TRAINERS = env_bool("REQUIRE_2FA_FOR_TRAINERS", True)
     PREFERRED_URL_SCHEME = "https"
 
     @classmethod
@@ -144,8 +147,11 @@ class ProductionConfig(Config):
         secret = settings.get("SECRET_KEY") or ""
         if secret == INSECURE_DEV_SECRET or len(secret) < 32:
             raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters in production.")
-        if not os.environ.get("BASE_URL") and settings.get("BASE_URL") in (None, "", Config.BASE_URL):
+        base_url = (settings.get("BASE_URL") or "").strip()
+        if not base_url:
             raise RuntimeError("BASE_URL must be set to the public address (https://…) in production.")
+        if not base_url.lower().startswith("https://"):
+            raise RuntimeError(f"BASE_URL must start with https:// in production (printed in QR codes for decades): {base_url}")
 
 
 CONFIGS = {

@@ -162,8 +162,9 @@ def test_admin_must_set_up_second_factor_when_required(app, admin):
         assert db.session.get(User, admin_ref.id).totp_enabled
 
 
-def test_production_requires_two_factor_for_admins_by_default(monkeypatch):
+def test_production_requires_two_factor_for_admins_and_trainers_by_default(monkeypatch):
     monkeypatch.delenv("REQUIRE_2FA_FOR_ADMINS", raising=False)
+    monkeypatch.delenv("REQUIRE_2FA_FOR_TRAINERS", raising=False)
     import importlib
 
     import config
@@ -171,9 +172,44 @@ def test_production_requires_two_factor_for_admins_by_default(monkeypatch):
     reloaded = importlib.reload(config)
     try:
         assert reloaded.ProductionConfig.REQUIRE_2FA_FOR_ADMINS is True
+        assert reloaded.ProductionConfig.REQUIRE_2FA_FOR_TRAINERS is True
         assert reloaded.DevelopmentConfig.REQUIRE_2FA_FOR_ADMINS is False
+        assert reloaded.DevelopmentConfig.REQUIRE_2FA_FOR_TRAINERS is False
+        # An operator can still switch it off for trainers.
+        monkeypatch.setenv("REQUIRE_2FA_FOR_TRAINERS", "false")
+        assert importlib.reload(config).ProductionConfig.REQUIRE_2FA_FOR_TRAINERS is False
     finally:
+        monkeypatch.undo()
         importlib.reload(config)
+
+
+def test_trainer_in_production_cannot_see_participants_with_a_password_alone(monkeypatch, database_url, programme, trainer):
+    """A trainer sees participants' notes and results: production asks for the second factor first."""
+    import importlib
+
+    import config
+    from wirlearn import create_app
+
+    monkeypatch.delenv("REQUIRE_2FA_FOR_TRAINERS", raising=False)
+    monkeypatch.setenv("BASE_URL", "https://zertifikate.example")
+    reloaded = importlib.reload(config)
+    try:
+        app = create_app(
+            reloaded.ProductionConfig, SECRET_KEY="z" * 40, SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False
+        )
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
+    browser = app.test_client()
+    here = "https://zertifikate.example"
+    signed_in = browser.post("/anmelden", data={"email": trainer.email, "password": trainer.password}, base_url=here)
+    assert signed_in.headers["Location"] == "/konto/zwei-faktor"
+    series_page = browser.get(f"/module/{programme['main'].module_ids[0]}/bewertungen", base_url=here)
+    assert series_page.status_code == 302 and series_page.headers["Location"] == "/konto/zwei-faktor"
+    token = browser.post("/api/v1/token", json={"email": trainer.email, "password": trainer.password}, base_url=here)
+    assert token.status_code == 403
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_api_token_needs_the_code_too(app, trainer, enrolled):

@@ -23,7 +23,7 @@ def test_formula_triggers_are_neutralised(text):
 DISGUISED = [
     ("\x07=1+1", "'=1+1"),  # control characters are dropped, then the trigger shows
     ("\x00\x1b@SUM(A1)", "'@SUM(A1)"),
-    ("\u200b=HYPERLINK(\"http://x\")", "'\u200b=HYPERLINK(\"http://x\")"),  # zero-width space
+    ('\u200b=HYPERLINK("http://x")', '\'\u200b=HYPERLINK("http://x")'),  # zero-width space
     ("\u200e\u200f+49 611", "'\u200e\u200f+49 611"),  # direction marks
     ("\ufeff-2+3", "'\ufeff-2+3"),  # byte order mark
     ("\u2060\u00ad@x", "'\u2060\u00ad@x"),  # word joiner, soft hyphen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Blueprint, current_app
+from flask import Blueprint
 from sqlalchemy import select
 
 from wirlearn.auth.passwords import hash_password, password_problems
@@ -52,13 +52,9 @@ def create_user_command(email, display_name, roles, region, password):
     click.echo(f"Angelegt: {user.email} ({', '.join(sorted(user.roles))})")
     if password is None:
         from wirlearn.auth.services import make_password_token
+        from wirlearn.core.urls import public_url_for
 
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            from flask import url_for
-
-            click.echo(
-                "Link zum Setzen des Passworts: " + url_for("auth.set_password", token=make_password_token(user), _external=True)
-            )
+        click.echo("Link zum Setzen des Passworts: " + public_url_for("auth.set_password", token=make_password_token(user)))
 
 
 @cli.cli.command("import-coordinators")

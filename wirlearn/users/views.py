@@ -131,11 +131,10 @@ def password_link(user_id: int):
     user = get_user_or_404(user_id)
     link = None
     if request.method == "POST":
-        from flask import current_app
-
         from wirlearn.audit.services import record
+        from wirlearn.core.urls import public_url_for
 
-        link = current_app.config["BASE_URL"] + url_for("auth.set_password", token=make_password_token(user))
+        link = public_url_for("auth.set_password", token=make_password_token(user))
         record("user.password_link_created", "user", user.id, subject_user_id=user.id)
         db.session.commit()
     return render_template("users/password_link.html", user=user, link=link)
