@@ -55,7 +55,11 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "wirlearn"
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute; 50 per hour"
-    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT") or "5 per minute; 20 per hour"
+    # Failed sign-ins for one account from one address: the tight limit on guessing.
+    RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS") or "5 per minute; 20 per hour"
+    # For one account over all addresses: a much higher ceiling, not applied to the account's own
+    # browsers (wirlearn/auth/limits.py), so it bounds spread-out guessing without a lockout switch.
+    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT") or "30 per hour; 100 per day"
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY") or "120 per minute"
 
     # Reverse proxies in front of the app (X-Forwarded-For etc.); 0 = none.
