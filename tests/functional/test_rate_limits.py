@@ -320,3 +320,27 @@ def test_verification_page_and_json_are_limited_per_address(app, programme, coor
     assert api.status_code == 429 and api.mimetype == "application/problem+json"
     # Another address is served.
     assert client.get(f"/v/{code}", environ_base={"REMOTE_ADDR": "192.0.2.11"}).status_code == 200
+
+
+def test_codes_in_other_digits_are_failed_attempts_not_errors(app, trainer):
+    """Arabic-Indic or superscript digits once crashed the code check; now they are wrong codes
+    like any other: a German message, an audit event, and they count against the budget."""
+    from sqlalchemy import func, select
+
+    from wirlearn.audit.models import AuditEvent
+    from wirlearn.extensions import db
+
+    enrolled_second_step(app, trainer)
+    attacker = app.test_client()
+    here = {"REMOTE_ADDR": STRANGER}
+    attempt(attacker, trainer.email, trainer.password, address=STRANGER)
+    for code in ("١٢٣٤٥٦", "¹²³⁴⁵⁶"):
+        page = attacker.post("/anmelden/bestaetigen", data={"code": code}, environ_base=here)
+        assert page.status_code == 200
+        assert "Der Code ist nicht richtig" in page.get_data(as_text=True)
+    api = token(attacker, trainer.email, trainer.password, address=STRANGER, otp="٠١٢٣٤٥٦٧٨٩ab-cdef-ghjk")
+    assert api.status_code == 401 and api.mimetype == "application/problem+json"
+    with app.app_context():
+        failed = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "auth.2fa_failed")
+        assert db.session.scalar(failed) == 3
+    assert attacker.post("/anmelden/bestaetigen", data={"code": "١٢٣٤٥٦"}, environ_base=here).status_code == 429

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from wirlearn.auth.models import User, UserRole
 from wirlearn.auth.services import make_password_token
 from wirlearn.core.access import roles_required
-from wirlearn.core.forms import choices
+from wirlearn.core.forms import choices, page_param
 from wirlearn.extensions import db
 from wirlearn.programme.models import Region
 from wirlearn.users import services
@@ -41,7 +41,7 @@ def index():
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == form.role.data)))
     if form.state.data:
         query = query.where(User.active.is_(form.state.data == "active"))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_param(), per_page=50, error_out=False)
     return render_template("users/index.html", page=page, form=form)
 
 
