@@ -96,6 +96,9 @@ class Config:
     # Two-factor sign-in for staff (TOTP); required for admins and trainers in production unless switched off.
     REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
     REQUIRE_2FA_FOR_TRAINERS = env_bool("REQUIRE_2FA_FOR_TRAINERS", False)
+    # Fernet keys (comma-separated, newest first) that encrypt TOTP secrets at rest; without them a
+    # key derived from SECRET_KEY is used. Rotation: docs/betrieb.md.
+    TOTP_ENCRYPTION_KEYS = os.environ.get("TOTP_ENCRYPTION_KEYS") or ""
 
     # JSON API bearer tokens.
     API_TOKEN_MINUTES = env_int("API_TOKEN_MINUTES", 15)

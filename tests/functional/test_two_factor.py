@@ -269,3 +269,73 @@ def test_admin_resets_a_lost_second_factor(app, login, admin, trainer, enrolled)
 def test_coordinators_are_not_offered_two_factor(client, login, coordinator):
     login(client, coordinator)
     assert client.get("/konto/zwei-faktor").status_code == 403
+
+
+# --- the secret at rest ------------------------------------------------------------------------
+
+
+def stored_secret(app, user_id: int) -> str:
+    from sqlalchemy import text
+
+    with app.app_context():
+        return db.session.execute(text("SELECT totp_secret FROM users WHERE id = :id"), {"id": user_id}).scalar()
+
+
+def test_totp_secret_is_encrypted_in_the_database(app, trainer, enrolled):
+    secret, _codes = enrolled
+    stored = stored_secret(app, trainer.id)
+    assert stored.startswith("fernet:") and secret not in stored
+    with app.app_context():
+        assert db.session.get(User, trainer.id).totp_secret == secret  # the app reads it in clear
+
+
+def test_encryption_key_rotation(app, runner, trainer, enrolled):
+    from cryptography.fernet import Fernet
+
+    secret, _codes = enrolled
+    new_key = Fernet.generate_key()
+    app.config["TOTP_ENCRYPTION_KEYS"] = new_key.decode()
+    result = runner.invoke(args=["totp", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    token = stored_secret(app, trainer.id).removeprefix("fernet:")
+    assert Fernet(new_key).decrypt(token.encode()).decode() == secret  # the new key alone reads it
+    # Signing in still works with the new key only (and a changed SECRET_KEY, which no longer matters).
+    app.config["SECRET_KEY"] = "another-secret-key-after-rotation-0123456789"
+    browser = app.test_client()
+    do_login(browser, trainer)
+    assert browser.post("/anmelden/bestaetigen", data={"code": code_for(secret, 1)}).status_code == 302
+    # Without the key in use, nothing can be read: the CLI says so and changes nothing.
+    app.config["TOTP_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
+    refused = runner.invoke(args=["totp", "rotate-key"])
+    assert refused.exit_code != 0 and "nichts geändert" in refused.output
+
+
+def test_migration_encrypts_existing_secrets(databases):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from wirlearn import create_app
+
+    url = databases.create("totp-migration")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade(revision="0003_data_version")
+            db.session.execute(
+                text(
+                    "INSERT INTO users (email, display_name, active, subject_uuid, session_nonce, totp_secret, totp_enabled, "
+                    "created_at) VALUES ('t@example.org', 'T', true, 'u-1', 'n', 'JBSWY3DPEHPK3PXP', true, '2026-01-01')"
+                )
+            )
+            db.session.commit()
+            upgrade()
+            stored = db.session.execute(text("SELECT totp_secret FROM users")).scalar()
+            assert stored.startswith("fernet:")
+            assert db.session.scalar(select(User.totp_secret)) == "JBSWY3DPEHPK3PXP"
+            db.session.remove()
+            downgrade(revision="0003_data_version")
+            assert db.session.execute(text("SELECT totp_secret FROM users")).scalar() == "JBSWY3DPEHPK3PXP"
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        databases.drop(url)

@@ -7,7 +7,9 @@ from wirlearn.core.navigation import add_nav_item
 
 
 def register(app: Flask) -> None:
+    from wirlearn.auth import cli
     from wirlearn.auth.views import register_views
 
     register_views(app)
+    cli.register(app)
     add_nav_item(app, "auth.two_factor", _l("Zweiter Faktor"), ("admin", "trainer"), order=95)
