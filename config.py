@@ -99,6 +99,9 @@ class Config:
     # Fernet keys (comma-separated, newest first) that encrypt TOTP secrets at rest; without them a
     # key derived from SECRET_KEY is used. Rotation: docs/betrieb.md.
     TOTP_ENCRYPTION_KEYS = os.environ.get("TOTP_ENCRYPTION_KEYS") or ""
+    # `flask backup` encrypts with one of these (a Fernet key wins); `restore` reads such files.
+    BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY") or ""
+    BACKUP_PASSPHRASE = os.environ.get("BACKUP_PASSPHRASE") or ""
 
     # JSON API bearer tokens.
     API_TOKEN_MINUTES = env_int("API_TOKEN_MINUTES", 15)
