@@ -45,7 +45,8 @@ class Config:
     # No pre-ping on every checkout: wirlearn/core/dbpool.py checks connections idle this long.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     DATABASE_PING_IDLE_SECONDS = 10
-    BASE_URL = (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    # Empty: development follows the served host and port (wirlearn/core/urls.py); production refuses.
+    BASE_URL = (os.environ.get("BASE_URL") or "").rstrip("/")
 
     # Rate limits (Flask-Limiter). In production: redis://host:6379/0
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
@@ -55,7 +56,11 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "wirlearn"
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute; 50 per hour"
-    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT") or "5 per minute; 20 per hour"
+    # Failed sign-ins for one account from one address: the tight limit on guessing.
+    RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS") or "5 per minute; 20 per hour"
+    # For one account over all addresses: a much higher ceiling, not applied to the account's own
+    # browsers (wirlearn/auth/limits.py), so it bounds spread-out guessing without a lockout switch.
+    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT") or "30 per hour; 100 per day"
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY") or "120 per minute"
 
     # Reverse proxies in front of the app (X-Forwarded-For etc.); 0 = none.
@@ -89,9 +94,15 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_LINK_HOURS = env_int("PASSWORD_LINK_HOURS", 72)
 
-    # Two-factor sign-in for staff (TOTP); required for admins in production unless switched off.
+    # Two-factor sign-in for staff (TOTP); required for admins and trainers in production unless switched off.
     REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
     REQUIRE_2FA_FOR_TRAINERS = env_bool("REQUIRE_2FA_FOR_TRAINERS", False)
+    # Fernet keys (comma-separated, newest first) that encrypt TOTP secrets at rest; without them a
+    # key derived from SECRET_KEY is used. Rotation: docs/betrieb.md.
+    TOTP_ENCRYPTION_KEYS = os.environ.get("TOTP_ENCRYPTION_KEYS") or ""
+    # `flask backup` encrypts with one of these (a Fernet key wins); `restore` reads such files.
+    BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY") or ""
+    BACKUP_PASSPHRASE = os.environ.get("BACKUP_PASSPHRASE") or ""
 
     # JSON API bearer tokens.
     API_TOKEN_MINUTES = env_int("API_TOKEN_MINUTES", 15)
@@ -172,6 +183,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
     REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", True)
+    # Trainers see participants' notes and results: a password alone is not enough.
+    REQUIRE_2FA_FOR_TRAINERS = env_bool("REQUIRE_2FA_FOR_TRAINERS", True)
     PREFERRED_URL_SCHEME = "https"
     JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", False)
 
@@ -181,8 +194,11 @@ class ProductionConfig(Config):
         secret = settings.get("SECRET_KEY") or ""
         if secret == INSECURE_DEV_SECRET or len(secret) < 32:
             raise RuntimeError("SECRET_KEY must be set to a random value of at least 32 characters in production.")
-        if not os.environ.get("BASE_URL") and settings.get("BASE_URL") in (None, "", Config.BASE_URL):
+        base_url = (settings.get("BASE_URL") or "").strip()
+        if not base_url:
             raise RuntimeError("BASE_URL must be set to the public address (https://…) in production.")
+        if not base_url.lower().startswith("https://"):
+            raise RuntimeError(f"BASE_URL must start with https:// in production (printed in QR codes for decades): {base_url}")
         if not os.environ.get("MAIL_DEFAULT_SENDER") and settings.get("MAIL_DEFAULT_SENDER") in (None, "", DEFAULT_MAIL_SENDER):
             raise RuntimeError("MAIL_DEFAULT_SENDER must be set (e.g. 'WIR-Qualifizierung <noreply@example.org>') in production.")
 

@@ -344,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             "RATELIMIT_VERIFY": "1000000 per minute",
             "RATELIMIT_LOGIN": "1000 per minute",
             "REQUIRE_2FA_FOR_ADMINS": "false",
+            "REQUIRE_2FA_FOR_TRAINERS": "false",
         }
         server = Server("wirlearn", "wirlearn:create_app()", env, work / "gunicorn.log").start("/healthz")
         engine = create_engine(url)

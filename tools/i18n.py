@@ -2,7 +2,7 @@
 
     python tools/i18n.py update [FEATURE ...]   add new messages to the features' en catalogs
     python tools/i18n.py missing   list messages without an English translation
-    python tools/i18n.py compile   write the .mo files the app loads (make does this)
+    python tools/i18n.py compile   write the .mo files the app loads (make and every app start do this)
     python tools/i18n.py check     exit 1 if any English translation is missing (the tests do this)
 
 A feature's messages are those in wirlearn/<feature>/ and templates/<feature>/; the core
@@ -18,7 +18,6 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,14 +108,11 @@ def update(feature: str) -> None:
 
 
 def compile_all() -> None:
-    for feature in features():
-        path = po_path(feature)
-        if not path.exists():
-            continue
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale="en")
-        with path.with_suffix(".mo").open("wb") as handle:
-            write_mo(handle, catalog, use_fuzzy=False)
+    # The app compiles missing catalogs at start too; both use the same code.
+    sys.path.insert(0, str(ROOT))
+    from wirlearn.core.catalogs import compile_all as compile_catalogs
+
+    compile_catalogs()
 
 
 def main(argv: list[str]) -> int:

@@ -330,11 +330,14 @@ def test_production_refuses_to_start_without_a_sender(monkeypatch):
     monkeypatch.setenv("BASE_URL", "https://zertifikate.example")
     monkeypatch.delenv("MAIL_DEFAULT_SENDER", raising=False)
     with pytest.raises(RuntimeError, match="MAIL_DEFAULT_SENDER"):
-        create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
+        create_app(
+            ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://", BASE_URL="https://zertifikate.example"
+        )
     app = create_app(
         ProductionConfig,
         SECRET_KEY="x" * 40,
         SQLALCHEMY_DATABASE_URI="sqlite://",
+        BASE_URL="https://zertifikate.example",
         MAIL_DEFAULT_SENDER="WIR <noreply@wir.example>",
     )
     assert app.config["MAIL_DEFAULT_SENDER"] == "WIR <noreply@wir.example>"

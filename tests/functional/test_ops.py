@@ -3,6 +3,7 @@ PostgreSQL pg_dump/pg_restore) and ``purge`` applying the retention of personal 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from datetime import date, timedelta
@@ -248,3 +249,52 @@ def test_purge_keeps_certificate_holders(app, runner, ended_programme):
     with app.app_context():
         assert db.session.get(User, leaver.id).anonymized_at is None
     assert app.test_client().get(f"/api/v1/verify/{code}").get_json()["status"] in ("valid", "expired")
+
+
+@pytest.mark.parametrize("setting", ["BACKUP_ENCRYPTION_KEY", "BACKUP_PASSPHRASE"])
+def test_encrypted_backup_round_trip(filled, runner, tmp_path, factory, setting):
+    from cryptography.fernet import Fernet
+
+    app = filled
+    secret = Fernet.generate_key().decode() if setting == "BACKUP_ENCRYPTION_KEY" else "lange geheime Passphrase 2026"
+    app.config[setting] = secret
+    target = tmp_path / "stand.dump.enc"
+    made = runner.invoke(args=["backup", str(target)])
+    assert made.exit_code == 0, made.output
+    assert "verschlüsselt" in made.output
+    data = target.read_bytes()
+    assert data.startswith(b"WIRLEARN-ENCRYPTED-BACKUP-1\n")
+    assert b"SQLite format" not in data and b"PGDMP" not in data and b"example.org" not in data
+    before = snapshot(app)
+    factory.user("coordinator", email="spaeter@example.org")
+    # Without the key, or with a wrong one, restore refuses and changes nothing.
+    app.config[setting] = ""
+    missing = runner.invoke(args=["restore", "--yes", str(target)])
+    assert missing.exit_code != 0 and setting in missing.output
+    app.config[setting] = Fernet.generate_key().decode() if setting == "BACKUP_ENCRYPTION_KEY" else "falsch"
+    wrong = runner.invoke(args=["restore", "--yes", str(target)])
+    assert wrong.exit_code != 0 and "Falscher" in wrong.output
+    assert snapshot(app) != before
+    app.config[setting] = secret
+    restored = runner.invoke(args=["restore", "--yes", str(target)])
+    assert restored.exit_code == 0, restored.output
+    assert snapshot(app) == before
+
+
+def test_tampered_encrypted_backup_is_refused(tmp_path):
+    from cryptography.fernet import Fernet
+
+    from wirlearn.ops import encrypted
+
+    key = Fernet.generate_key().decode()
+    plain = tmp_path / "plain"
+    plain.write_bytes(os.urandom(encrypted.CHUNK * 2 + 10))
+    sealed = tmp_path / "sealed"
+    encrypted.encrypt_file(plain, sealed, key=key, passphrase=None)
+    cut = tmp_path / "cut"
+    cut.write_bytes(sealed.read_bytes()[:-100])
+    with pytest.raises(encrypted.DecryptionError):
+        encrypted.decrypt_file(cut, tmp_path / "out", key=key, passphrase=None)
+    back = tmp_path / "back"
+    encrypted.decrypt_file(sealed, back, key=key, passphrase=None)
+    assert back.read_bytes() == plain.read_bytes()

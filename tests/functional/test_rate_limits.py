@@ -1,6 +1,8 @@
-"""Brute-force limits on signing in: per account and per client address, on the sign-in page, its
-second step and POST /api/v1/token; a German 429 page with Retry-After; counters in Redis are
-shared by every app process; the client address behind a reverse proxy is configurable."""
+"""Brute-force limits on signing in: per client address, per account and address, and a higher
+per-account ceiling that spares the account's own browsers — on the sign-in page, its second
+step and POST /api/v1/token, one budget per user; a German 429 page with Retry-After; counters
+in Redis are shared by every app process; the client address behind a reverse proxy is
+configurable."""
 
 from __future__ import annotations
 
@@ -17,8 +19,11 @@ from tests.certificate_support import signing_key_dir  # noqa: F401 - fixture
 from tests.conftest import do_login
 
 ROOT = Path(__file__).resolve().parents[2]
-ACCOUNT_LIMIT = 3
+ACCOUNT_ADDRESS_LIMIT = 3
 ADDRESS_LIMIT = 5
+ACCOUNT_LIMIT = 6
+STRANGER = "203.0.113.66"
+OWNER = "198.51.100.20"
 
 
 @pytest.fixture
@@ -27,6 +32,7 @@ def app_settings():
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_LOGIN": f"{ADDRESS_LIMIT} per minute",
+        "RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS": f"{ACCOUNT_ADDRESS_LIMIT} per minute",
         "RATELIMIT_LOGIN_PER_ACCOUNT": f"{ACCOUNT_LIMIT} per minute",
     }
 
@@ -37,6 +43,12 @@ def attempt(client, email, password="falsch-falsch-falsch", address="198.51.100.
     )
 
 
+def token(client, email, password="falsch-falsch-falsch", address="198.51.100.7", **fields):  # noqa: S107
+    return client.post(
+        "/api/v1/token", json={"email": email, "password": password, **fields}, environ_base={"REMOTE_ADDR": address}
+    )
+
+
 def assert_refused_in_german(response):
     assert response.status_code == 429
     assert "Zu viele Anfragen" in response.get_data(as_text=True)
@@ -44,14 +56,52 @@ def assert_refused_in_german(response):
     assert "Content-Security-Policy" in response.headers
 
 
-def test_failed_sign_ins_per_account_are_limited(client, coordinator, other_coordinator):
+def test_failed_sign_ins_per_account_and_address_are_limited(app, coordinator, other_coordinator):
+    stranger = app.test_client()
+    for _ in range(ACCOUNT_ADDRESS_LIMIT):
+        assert attempt(stranger, coordinator.email, address=STRANGER).status_code == 200
+    # This address waits for this account, even with the right password …
+    assert_refused_in_german(attempt(stranger, coordinator.email, coordinator.password, address=STRANGER))
+    # … but may still sign in to another account.
+    assert attempt(stranger, other_coordinator.email, other_coordinator.password, address=STRANGER).status_code == 302
+
+
+def test_a_stranger_cannot_lock_the_owner_out(app, coordinator):
+    """Five wrong passwords for someone else's address used to answer 429 to the owner too."""
+    from config import Config
+
+    for name in ("RATELIMIT_LOGIN", "RATELIMIT_LOGIN_PER_ACCOUNT", "RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS"):
+        app.config[name] = getattr(Config, name, None)  # the defaults an operator gets
+    stranger = app.test_client()
+    for _ in range(5):
+        assert attempt(stranger, coordinator.email, address=STRANGER).status_code == 200
+    assert attempt(stranger, coordinator.email, address=STRANGER).status_code == 429
+    owner = app.test_client()
+    assert attempt(owner, coordinator.email, coordinator.password, address=OWNER).status_code == 302
+    api = token(app.test_client(), coordinator.email, coordinator.password, address=OWNER)
+    assert api.status_code == 200, api.json
+
+
+def test_guessing_spread_over_addresses_hits_the_account_ceiling_but_not_the_owners_browser(app, coordinator):
+    owner = app.test_client()
+    assert attempt(owner, coordinator.email, coordinator.password, address=OWNER).status_code == 302  # a known browser
+    owner.post("/abmelden")
+    botnet = app.test_client()
     for number in range(ACCOUNT_LIMIT):
-        assert attempt(client, coordinator.email, address=f"203.0.113.{number}").status_code == 200
-    # From yet another address, and even with the right password: this account waits.
-    refused = attempt(client, coordinator.email, coordinator.password, address="203.0.113.99")
-    assert_refused_in_german(refused)
-    # Other accounts are not affected.
-    assert attempt(client, other_coordinator.email, other_coordinator.password, address="203.0.113.99").status_code == 302
+        assert attempt(botnet, coordinator.email, address=f"192.0.2.{number}").status_code == 200
+    # The ceiling: a new address, a new browser — refused, even with the right password.
+    assert_refused_in_german(attempt(botnet, coordinator.email, coordinator.password, address="192.0.2.200"))
+    assert token(app.test_client(), coordinator.email, coordinator.password, address=OWNER).status_code == 429
+    # The owner's own browser still signs in, from any address.
+    assert attempt(owner, coordinator.email, coordinator.password, address="192.0.2.201").status_code == 302
+
+
+def test_a_forged_device_cookie_does_not_lift_the_ceiling(app, coordinator):
+    botnet = app.test_client()
+    for number in range(ACCOUNT_LIMIT):
+        attempt(botnet, coordinator.email, address=f"192.0.2.{number}")
+    botnet.set_cookie("wirlearn_device", "[" + str(coordinator.id) + "]")
+    assert attempt(botnet, coordinator.email, coordinator.password, address="192.0.2.200").status_code == 429
 
 
 def test_failed_sign_ins_per_address_are_limited(client, coordinator):
@@ -68,27 +118,82 @@ def test_successful_sign_ins_do_not_count(app, coordinator):
         assert attempt(browser, coordinator.email, coordinator.password).status_code == 302
 
 
-def test_api_token_shares_the_account_counter_and_answers_problem_json(client, coordinator):
-    attempt(client, coordinator.email, address="203.0.113.1")
-    attempt(client, coordinator.email, address="203.0.113.2")
-    wrong = client.post("/api/v1/token", json={"email": coordinator.email, "password": "falsch-falsch-falsch"})
-    assert wrong.status_code == 401
-    refused = client.post("/api/v1/token", json={"email": coordinator.email.upper(), "password": coordinator.password})
+def test_variants_of_the_address_count_for_the_same_account(app, coordinator):
+    """The account comes from the server's lookup, not from how the client spells the address."""
+    client = app.test_client()
+    local, domain = coordinator.email.split("@")
+    spellings = [
+        coordinator.email.upper(),
+        " " + coordinator.email + " ",
+        "".join(chr(ord(c) + 0xFEE0) for c in local) + "@" + domain,
+    ]
+    for spelling in spellings:
+        assert attempt(client, spelling, address=STRANGER).status_code == 200
+    assert attempt(client, coordinator.email, coordinator.password, address=STRANGER).status_code == 429
+
+
+def test_api_token_shares_the_account_budget_and_answers_problem_json(client, coordinator):
+    attempt(client, coordinator.email, address=STRANGER)
+    attempt(client, coordinator.email, address=STRANGER)
+    assert token(client, coordinator.email, address=STRANGER).status_code == 401
+    refused = token(client, coordinator.email.upper(), coordinator.password, address=STRANGER)
     assert refused.status_code == 429
     assert refused.mimetype == "application/problem+json"
     assert int(refused.headers["Retry-After"]) > 0
 
 
-def test_second_step_failures_count_for_the_account(app, client, login, trainer):
+def enrolled_second_step(app, trainer):
     from tests.functional.test_two_factor import enrol
 
-    login(client, trainer)
-    enrol(app, client, trainer)
-    client.post("/abmelden")
-    do_login(client, trainer)
-    for _ in range(ACCOUNT_LIMIT):
-        assert client.post("/anmelden/bestaetigen", data={"code": "000000"}).status_code == 200
-    assert_refused_in_german(client.post("/anmelden/bestaetigen", data={"code": "111111"}))
+    setup = app.test_client()
+    do_login(setup, trainer)
+    secret, _codes = enrol(app, setup, trainer)
+    return secret
+
+
+def test_second_step_limit_cannot_be_reset_by_a_form_field(app, trainer):
+    """The second step is keyed by the session's pending user; an added, changing ``email`` field
+    used to give every guess a fresh budget."""
+    enrolled_second_step(app, trainer)
+    attacker = app.test_client()
+    assert attempt(attacker, trainer.email, trainer.password, address=STRANGER).headers["Location"] == "/anmelden/bestaetigen"
+    for number in range(ACCOUNT_ADDRESS_LIMIT):
+        guess = attacker.post(
+            "/anmelden/bestaetigen",
+            data={"code": f"00000{number}", "email": f"other{number}@example.org"},
+            environ_base={"REMOTE_ADDR": STRANGER},
+        )
+        assert guess.status_code == 200
+    refused = attacker.post(
+        "/anmelden/bestaetigen", data={"code": "123456", "email": "fresh@example.org"}, environ_base={"REMOTE_ADDR": STRANGER}
+    )
+    assert_refused_in_german(refused)
+
+
+def test_password_step_second_step_and_token_share_one_budget(app, trainer):
+    from tests.functional.test_two_factor import code_for
+
+    secret = enrolled_second_step(app, trainer)
+    attacker = app.test_client()
+    assert attempt(attacker, trainer.email, address=STRANGER).status_code == 200  # 1: wrong password
+    assert attempt(attacker, trainer.email, trainer.password, address=STRANGER).status_code == 302
+    here = {"REMOTE_ADDR": STRANGER}
+    assert attacker.post("/anmelden/bestaetigen", data={"code": "000000"}, environ_base=here).status_code == 200  # 2
+    assert token(attacker, trainer.email, trainer.password, address=STRANGER, otp="000000").status_code == 401  # 3
+    # The budget is spent: neither step nor the API takes even the right code from here.
+    assert attacker.post("/anmelden/bestaetigen", data={"code": code_for(secret, 1)}, environ_base=here).status_code == 429
+    assert token(attacker, trainer.email, trainer.password, address=STRANGER, otp=code_for(secret, 1)).status_code == 429
+    assert attempt(attacker, trainer.email, trainer.password, address=STRANGER).status_code == 429
+
+
+def test_second_step_without_pending_sign_in_counts_only_for_the_address(app, coordinator):
+    client = app.test_client()
+    for _ in range(ADDRESS_LIMIT):
+        response = client.post("/anmelden/bestaetigen", data={"code": "000000"}, environ_base={"REMOTE_ADDR": STRANGER})
+        assert response.status_code == 302
+    assert client.post("/anmelden/bestaetigen", data={"code": "0"}, environ_base={"REMOTE_ADDR": STRANGER}).status_code == 429
+    # Nobody else's budget was touched.
+    assert attempt(app.test_client(), coordinator.email, coordinator.password, address=OWNER).status_code == 302
 
 
 def test_forwarded_address_ignored_without_proxy_setting(client, coordinator):
@@ -115,13 +220,13 @@ def test_address_behind_a_reverse_proxy(database_url, app_settings):
 
 
 def test_rate_limit_page_is_english_on_request(client, coordinator):
-    for number in range(ACCOUNT_LIMIT):
-        attempt(client, coordinator.email, address=f"203.0.113.{number}")
+    for _ in range(ACCOUNT_ADDRESS_LIMIT):
+        attempt(client, coordinator.email, address=STRANGER)
     response = client.post(
         "/anmelden",
         data={"email": coordinator.email, "password": "x"},
         headers={"Accept-Language": "en"},
-        environ_base={"REMOTE_ADDR": "203.0.113.50"},
+        environ_base={"REMOTE_ADDR": STRANGER},
     )
     assert response.status_code == 429
     assert "Too many requests" in response.get_data(as_text=True)
@@ -215,3 +320,27 @@ def test_verification_page_and_json_are_limited_per_address(app, programme, coor
     assert api.status_code == 429 and api.mimetype == "application/problem+json"
     # Another address is served.
     assert client.get(f"/v/{code}", environ_base={"REMOTE_ADDR": "192.0.2.11"}).status_code == 200
+
+
+def test_codes_in_other_digits_are_failed_attempts_not_errors(app, trainer):
+    """Arabic-Indic or superscript digits once crashed the code check; now they are wrong codes
+    like any other: a German message, an audit event, and they count against the budget."""
+    from sqlalchemy import func, select
+
+    from wirlearn.audit.models import AuditEvent
+    from wirlearn.extensions import db
+
+    enrolled_second_step(app, trainer)
+    attacker = app.test_client()
+    here = {"REMOTE_ADDR": STRANGER}
+    attempt(attacker, trainer.email, trainer.password, address=STRANGER)
+    for code in ("١٢٣٤٥٦", "¹²³⁴⁵⁶"):
+        page = attacker.post("/anmelden/bestaetigen", data={"code": code}, environ_base=here)
+        assert page.status_code == 200
+        assert "Der Code ist nicht richtig" in page.get_data(as_text=True)
+    api = token(attacker, trainer.email, trainer.password, address=STRANGER, otp="٠١٢٣٤٥٦٧٨٩ab-cdef-ghjk")
+    assert api.status_code == 401 and api.mimetype == "application/problem+json"
+    with app.app_context():
+        failed = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "auth.2fa_failed")
+        assert db.session.scalar(failed) == 3
+    assert attacker.post("/anmelden/bestaetigen", data={"code": "١٢٣٤٥٦"}, environ_base=here).status_code == 429

@@ -157,7 +157,9 @@ def test_production_sends_hsts(monkeypatch, database_url):
 
     monkeypatch.setenv("BASE_URL", "https://zertifikate.example")
     monkeypatch.setenv("MAIL_DEFAULT_SENDER", "WIR-Qualifizierung <noreply@zertifikate.example>")
-    app = create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI=database_url)
+    app = create_app(
+        ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI=database_url, BASE_URL="https://zertifikate.example"
+    )
     client = app.test_client()
     for path in ("/anmelden", "/gibt-es-nicht", "/static/css/app.css"):
         response = client.get(path, base_url="https://zertifikate.example")

@@ -172,7 +172,13 @@ def test_production_cookie_flags(monkeypatch, database_url, factory):
 
     monkeypatch.setenv("BASE_URL", "https://zertifikate.example")
     monkeypatch.setenv("MAIL_DEFAULT_SENDER", "WIR-Qualifizierung <noreply@zertifikate.example>")
-    app = create_app(ProductionConfig, SECRET_KEY="y" * 40, SQLALCHEMY_DATABASE_URI=database_url, REQUIRE_2FA_FOR_ADMINS=False)
+    app = create_app(
+        ProductionConfig,
+        SECRET_KEY="y" * 40,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        REQUIRE_2FA_FOR_ADMINS=False,
+        BASE_URL="https://zertifikate.example",
+    )
     user = factory.user("coordinator")
     client = app.test_client()
     response = client.post(

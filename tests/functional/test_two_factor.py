@@ -162,8 +162,9 @@ def test_admin_must_set_up_second_factor_when_required(app, admin):
         assert db.session.get(User, admin_ref.id).totp_enabled
 
 
-def test_production_requires_two_factor_for_admins_by_default(monkeypatch):
+def test_production_requires_two_factor_for_admins_and_trainers_by_default(monkeypatch):
     monkeypatch.delenv("REQUIRE_2FA_FOR_ADMINS", raising=False)
+    monkeypatch.delenv("REQUIRE_2FA_FOR_TRAINERS", raising=False)
     import importlib
 
     import config
@@ -171,9 +172,44 @@ def test_production_requires_two_factor_for_admins_by_default(monkeypatch):
     reloaded = importlib.reload(config)
     try:
         assert reloaded.ProductionConfig.REQUIRE_2FA_FOR_ADMINS is True
+        assert reloaded.ProductionConfig.REQUIRE_2FA_FOR_TRAINERS is True
         assert reloaded.DevelopmentConfig.REQUIRE_2FA_FOR_ADMINS is False
+        assert reloaded.DevelopmentConfig.REQUIRE_2FA_FOR_TRAINERS is False
+        # An operator can still switch it off for trainers.
+        monkeypatch.setenv("REQUIRE_2FA_FOR_TRAINERS", "false")
+        assert importlib.reload(config).ProductionConfig.REQUIRE_2FA_FOR_TRAINERS is False
     finally:
+        monkeypatch.undo()
         importlib.reload(config)
+
+
+def test_trainer_in_production_cannot_see_participants_with_a_password_alone(monkeypatch, database_url, programme, trainer):
+    """A trainer sees participants' notes and results: production asks for the second factor first."""
+    import importlib
+
+    import config
+    from wirlearn import create_app
+
+    monkeypatch.delenv("REQUIRE_2FA_FOR_TRAINERS", raising=False)
+    monkeypatch.setenv("BASE_URL", "https://zertifikate.example")
+    reloaded = importlib.reload(config)
+    try:
+        app = create_app(
+            reloaded.ProductionConfig, SECRET_KEY="z" * 40, SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False
+        )
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
+    browser = app.test_client()
+    here = "https://zertifikate.example"
+    signed_in = browser.post("/anmelden", data={"email": trainer.email, "password": trainer.password}, base_url=here)
+    assert signed_in.headers["Location"] == "/konto/zwei-faktor"
+    series_page = browser.get(f"/module/{programme['main'].module_ids[0]}/bewertungen", base_url=here)
+    assert series_page.status_code == 302 and series_page.headers["Location"] == "/konto/zwei-faktor"
+    token = browser.post("/api/v1/token", json={"email": trainer.email, "password": trainer.password}, base_url=here)
+    assert token.status_code == 403
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_api_token_needs_the_code_too(app, trainer, enrolled):
@@ -233,3 +269,73 @@ def test_admin_resets_a_lost_second_factor(app, login, admin, trainer, enrolled)
 def test_coordinators_are_not_offered_two_factor(client, login, coordinator):
     login(client, coordinator)
     assert client.get("/konto/zwei-faktor").status_code == 403
+
+
+# --- the secret at rest ------------------------------------------------------------------------
+
+
+def stored_secret(app, user_id: int) -> str:
+    from sqlalchemy import text
+
+    with app.app_context():
+        return db.session.execute(text("SELECT totp_secret FROM users WHERE id = :id"), {"id": user_id}).scalar()
+
+
+def test_totp_secret_is_encrypted_in_the_database(app, trainer, enrolled):
+    secret, _codes = enrolled
+    stored = stored_secret(app, trainer.id)
+    assert stored.startswith("fernet:") and secret not in stored
+    with app.app_context():
+        assert db.session.get(User, trainer.id).totp_secret == secret  # the app reads it in clear
+
+
+def test_encryption_key_rotation(app, runner, trainer, enrolled):
+    from cryptography.fernet import Fernet
+
+    secret, _codes = enrolled
+    new_key = Fernet.generate_key()
+    app.config["TOTP_ENCRYPTION_KEYS"] = new_key.decode()
+    result = runner.invoke(args=["totp", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    token = stored_secret(app, trainer.id).removeprefix("fernet:")
+    assert Fernet(new_key).decrypt(token.encode()).decode() == secret  # the new key alone reads it
+    # Signing in still works with the new key only (and a changed SECRET_KEY, which no longer matters).
+    app.config["SECRET_KEY"] = "another-secret-key-after-rotation-0123456789"
+    browser = app.test_client()
+    do_login(browser, trainer)
+    assert browser.post("/anmelden/bestaetigen", data={"code": code_for(secret, 1)}).status_code == 302
+    # Without the key in use, nothing can be read: the CLI says so and changes nothing.
+    app.config["TOTP_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
+    refused = runner.invoke(args=["totp", "rotate-key"])
+    assert refused.exit_code != 0 and "nichts geändert" in refused.output
+
+
+def test_migration_encrypts_existing_secrets(databases):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from wirlearn import create_app
+
+    url = databases.create("totp-migration")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade(revision="0003_data_version")
+            db.session.execute(
+                text(
+                    "INSERT INTO users (email, display_name, active, subject_uuid, session_nonce, totp_secret, totp_enabled, "
+                    "created_at) VALUES ('t@example.org', 'T', true, 'u-1', 'n', 'JBSWY3DPEHPK3PXP', true, '2026-01-01')"
+                )
+            )
+            db.session.commit()
+            upgrade()
+            stored = db.session.execute(text("SELECT totp_secret FROM users")).scalar()
+            assert stored.startswith("fernet:")
+            assert db.session.scalar(select(User.totp_secret)) == "JBSWY3DPEHPK3PXP"
+            db.session.remove()
+            downgrade(revision="0003_data_version")
+            assert db.session.execute(text("SELECT totp_secret FROM users")).scalar() == "JBSWY3DPEHPK3PXP"
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        databases.drop(url)

@@ -123,3 +123,68 @@ def test_cli_create_user(app, runner):
         args=["create-user", "--email", "x@example.org", "--name", "X", "--role", "trainer", "--password", "kurz"]
     )
     assert result.exit_code != 0 and "mindestens 12 Zeichen" in result.output
+
+
+# --- look-alike addresses -----------------------------------------------------------------------
+
+CYRILLIC_A = "\u0430"  # looks exactly like a Latin "a"
+
+
+def create(client, email, name="Neue Person"):
+    return client.post("/verwaltung/nutzer/neu", data={"email": email, "display_name": name, "roles": ["trainer"]})
+
+
+def test_compatibility_characters_and_case_are_one_address(app, client, login, admin, trainer):
+    login(client, admin)
+    before = count_users(app)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in "TRAINER") + "@example.org"  # ＴＲＡＩＮＥＲ@example.org
+    for variant in (full_width, "Trainer@Example.org", " trainer@example.org "):
+        response = create(client, variant)
+        assert response.status_code == 200
+        assert "bereits vergeben" in response.get_data(as_text=True)
+    assert count_users(app) == before
+    # The ligature ﬁ and full-width letters are stored in their plain form.
+    assert create(client, "\ufb01sch@example.org").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.email == "fisch@example.org")) is not None
+    # And signing in works with whichever form the person types.
+    browser = app.test_client()
+    response = browser.post("/anmelden", data={"email": full_width, "password": trainer.password})
+    assert response.status_code == 302 and "/anmelden" not in response.headers["Location"]
+
+
+def test_mixed_script_lookalike_of_an_existing_address_is_refused(app, client, login, admin, trainer):
+    login(client, admin)
+    before = count_users(app)
+    lookalike = "tr" + CYRILLIC_A + "iner@example.org"
+    response = create(client, lookalike)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "sieht aus wie die schon vergebene Adresse trainer@example.org" in page
+    assert count_users(app) == before
+    # A name in one script that imitates nobody is fine.
+    assert create(client, "γιάννης@example.gr").status_code == 302
+
+
+def test_latin_address_imitated_by_an_existing_mixed_one_is_refused(app, client, login, admin, factory):
+    factory.user("trainer", email="m" + CYRILLIC_A + "x@example.org", name="Max Alt")
+    login(client, admin)
+    response = create(client, "max@example.org")
+    assert response.status_code == 200
+    assert "sieht aus wie" in response.get_data(as_text=True)
+
+
+def test_import_reports_a_lookalike_line_and_creates_nothing(app, client, login, admin, coordinator, factory):
+    from io import BytesIO
+
+    factory.region_id()
+    login(client, admin)
+    before = count_users(app)
+    lookalike = coordinator.email.replace("a", CYRILLIC_A, 1)
+    text = f"email;name;region\nok@example.org;Olga Schmidt;Kassel\n{lookalike};Fake;Kassel\n"
+    response = client.post(
+        "/verwaltung/nutzer/import", data={"file": (BytesIO(text.encode()), "liste.csv")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 200
+    assert "Zeile 3" in response.get_data(as_text=True) and "sieht aus wie" in response.get_data(as_text=True)
+    assert count_users(app) == before

@@ -32,6 +32,13 @@ def test_production_refuses_missing_base_url(monkeypatch):
         create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
 
 
+@pytest.mark.parametrize("base_url", ["http://zertifikate.example", "HTTP://zertifikate.example", "zertifikate.example", " "])
+def test_production_refuses_a_base_url_without_https(monkeypatch, base_url):
+    monkeypatch.setenv("BASE_URL", base_url)
+    with pytest.raises(RuntimeError, match="BASE_URL"):
+        create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://", BASE_URL=base_url)
+
+
 def test_production_starts_with_real_settings(monkeypatch):
     monkeypatch.setenv("BASE_URL", "https://zertifikate.example")
     monkeypatch.setenv("MAIL_DEFAULT_SENDER", "WIR-Qualifizierung <noreply@zertifikate.example>")

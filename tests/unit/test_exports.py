@@ -18,9 +18,48 @@ def test_formula_triggers_are_neutralised(text):
     assert neutralise(text) == "'" + text
 
 
-@pytest.mark.parametrize("text", ["Ayşe Yılmaz", "Müller-Lüdenscheidt", "a=b", "", "1+1"])
+# A formula character hidden behind a control character, an invisible mark or whitespace, or
+# written full width (which spreadsheets read as the ASCII one), still starts a formula.
+DISGUISED = [
+    ("\x07=1+1", "'=1+1"),  # control characters are dropped, then the trigger shows
+    ("\x00\x1b@SUM(A1)", "'@SUM(A1)"),
+    ('\u200b=HYPERLINK("http://x")', '\'\u200b=HYPERLINK("http://x")'),  # zero-width space
+    ("\u200e\u200f+49 611", "'\u200e\u200f+49 611"),  # direction marks
+    ("\ufeff-2+3", "'\ufeff-2+3"),  # byte order mark
+    ("\u2060\u00ad@x", "'\u2060\u00ad@x"),  # word joiner, soft hyphen
+    (" =1+1", "' =1+1"),
+    ("\u3000=1", "'\u3000=1"),  # ideographic space
+    ("\uff1dSUM(A1)", "'\uff1dSUM(A1)"),  # full-width =
+    ("\uff0b1", "'\uff0b1"),  # full-width +
+    ("\uff0d1", "'\uff0d1"),  # full-width -
+    ("\uff20cmd", "'\uff20cmd"),  # full-width @
+    ("\ufe66cmd", "'\ufe66cmd"),  # small equals sign
+    ("\u2212 3", "'\u2212 3"),  # minus sign
+    ("\x85\x9b=1", "'=1"),  # C1 control characters
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DISGUISED)
+def test_disguised_formula_triggers_are_neutralised(text, expected):
+    assert neutralise(text) == expected
+
+
+def test_control_characters_inside_text_are_dropped_but_line_breaks_stay():
+    assert neutralise("Zeile 1\nZeile\x07 2\x1b") == "Zeile 1\nZeile 2"
+
+
+@pytest.mark.parametrize("text", ["Ayşe Yılmaz", "Müller-Lüdenscheidt", "a=b", "", "1+1", "\u200fعلي", "ｗｉｒ"])
 def test_ordinary_text_is_unchanged(text):
     assert neutralise(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), DISGUISED)
+def test_disguised_triggers_never_reach_a_spreadsheet_as_formula(text, expected):
+    table = Table(title="t", headers=["x"], rows=[[text]])
+    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig")), delimiter=";"))
+    assert rows[1] == [expected]
+    cell = load_workbook(io.BytesIO(to_xlsx(table))).active["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("'")
 
 
 def sample() -> Table:
@@ -45,7 +84,7 @@ def test_csv_is_semicolon_utf8_with_bom_for_german_excel():
     assert rows[1] == ["Ayşe Yılmaz", "25.11.2026", "72,5", "09:30", "ja", "'=1+1"]
     assert rows[2][0] == 'Đorđe Petrović; "Gast"'  # quoted, so the semicolon stays inside the cell
     assert rows[2][1:3] == ["25.11.2026 14:05", "60"]
-    assert rows[2][5] == "'@cmd\x07"
+    assert rows[2][5] == "'@cmd"
     assert rows[3][1:3] == ["", "-3"]  # numbers stay numbers: a typed negative number is no formula
     assert rows[3][5] == "'-leer"
 

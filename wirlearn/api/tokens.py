@@ -10,6 +10,7 @@ import jwt
 from flask import current_app
 
 from wirlearn.auth.models import User
+from wirlearn.core.urls import base_url
 
 ALGORITHM = "HS256"
 AUDIENCE = "wirlearn-api"
@@ -26,7 +27,7 @@ def issue_token(user: User) -> tuple[str, int]:
     lifetime = current_app.config["API_TOKEN_MINUTES"] * 60
     now = datetime.now(UTC)
     claims = {
-        "iss": current_app.config["BASE_URL"],
+        "iss": base_url(),
         "aud": AUDIENCE,
         "sub": str(user.id),
         "sid": user.session_nonce,
@@ -45,7 +46,7 @@ def decode_token(token: str) -> dict:
         _key(),
         algorithms=[ALGORITHM],
         audience=AUDIENCE,
-        issuer=current_app.config["BASE_URL"],
+        issuer=base_url(),
         options={"require": REQUIRED_CLAIMS},
         leeway=5,
     )

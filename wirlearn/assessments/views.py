@@ -15,6 +15,7 @@ from wirlearn.assessments.services import AssessmentConflict, AssessmentEntry, A
 from wirlearn.core.access import roles_required
 from wirlearn.core.exports import FORMATS, table_response
 from wirlearn.core.formatting import fmt_decimal
+from wirlearn.core.forms import int_param
 from wirlearn.core.timeutil import local_today
 from wirlearn.extensions import db
 from wirlearn.programme.access import require_series_work
@@ -119,9 +120,8 @@ def sheet(module_id: int):
     sheet = _sheet_or_404(module_id)
     if request.method == "GET":
         return _render(sheet, _stored_rows(sheet))
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
+    version = int_param(request.form.get("version", ""))
+    if version is None:
         abort(400)
     rows = _form_rows(sheet)
     raw_date = request.form.get("assessed_on", "")

@@ -17,6 +17,7 @@ from wirlearn.attendance import services
 from wirlearn.attendance.services import AttendanceError, Entry, RosterConflict
 from wirlearn.core.access import roles_required
 from wirlearn.core.exports import FORMATS, table_response
+from wirlearn.core.forms import int_param
 from wirlearn.extensions import db
 from wirlearn.programme.access import require_series_work
 from wirlearn.programme.models import Series
@@ -145,9 +146,8 @@ def roster(session_id: int):
     if request.method == "GET":
         return _render_roster(roster, _rows_from_stored(roster))
 
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
+    version = int_param(request.form.get("version", ""))
+    if version is None:
         abort(400)
     submission_key = request.form.get("submission_key") or None
     rows = _rows_from_form(roster)

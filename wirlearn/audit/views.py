@@ -13,6 +13,7 @@ from sqlalchemy import select
 from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import User, UserRole
 from wirlearn.core.access import roles_required
+from wirlearn.core.forms import int_param, page_param
 from wirlearn.core.timeutil import LOCAL_TZ
 from wirlearn.extensions import db
 from wirlearn.programme.models import Module, Series, Session
@@ -70,9 +71,11 @@ class Filters:
     errors: dict[str, str]
 
 
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) <= 12 else None
+    return int_param(request.args.get(name, ""))
 
 
 def _date_arg(name: str, errors: dict[str, str]) -> date | None:
@@ -80,10 +83,14 @@ def _date_arg(name: str, errors: dict[str, str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
+        day = None
+    # Far-off years would overflow when the day is turned into a UTC range.
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
         errors[name] = _("Bitte ein gültiges Datum angeben.")
         return None
+    return day
 
 
 def read_filters() -> Filters:
@@ -163,7 +170,7 @@ def _choices():
 @roles_required("admin")
 def index():
     filters = read_filters()
-    page = db.paginate(filtered_query(filters), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(filtered_query(filters), page=page_param(), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
     events = list(page.items)
     user_ids = {event.actor_id for event in events} | {event.subject_user_id for event in events}
     names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids - {None}))).all())

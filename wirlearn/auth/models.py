@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wirlearn.core.dbtypes import enum_check
+from wirlearn.core.encryption import EncryptedString
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 
@@ -41,7 +42,8 @@ class User(UserMixin, db.Model):
     # Part of signed password links: a used link stops working.
     password_changed_at: Mapped[datetime | None]
     preferred_locale: Mapped[str | None] = mapped_column(String(5))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted at rest with TOTP_ENCRYPTION_KEYS (wirlearn/core/encryption.py).
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString())
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     # The time step of the last accepted TOTP code: a code is accepted only once.
     totp_last_counter: Mapped[int | None] = mapped_column(BigInteger)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
+import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app, session
@@ -11,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from wirlearn.audit.services import record
+from wirlearn.auth.limits import PENDING_KEY, remember_device
 from wirlearn.auth.models import User
 from wirlearn.auth.passwords import hash_password, needs_rehash, verify_password
 from wirlearn.core.timeutil import utcnow
@@ -18,11 +20,17 @@ from wirlearn.extensions import db
 
 
 def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """An address as it is stored and compared: compatibility characters folded (NFKC: full-width
+    letters, ligatures, superscripts), lower case, without surrounding space."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def find_user_id(email: str) -> int | None:
+    return db.session.scalar(select(User.id).where(User.email == normalize_email(email)))
 
 
 def load_user_from_cookie(user_id: str) -> User | None:
@@ -67,6 +75,7 @@ def start_session(user: User, *, second_factor: str | None = None) -> None:
     session["login_at"] = now
     session["seen_at"] = now
     user.last_login_at = utcnow()
+    remember_device(user.id)
     record("auth.login", "user", user.id, actor_id=user.id, after={"second_factor": second_factor} if second_factor else None)
 
 
@@ -85,7 +94,6 @@ def end_session(user: User | None, *, everywhere: bool = True) -> None:
 
 # --- the second step of signing in -----------------------------------------------------------
 
-PENDING_KEY = "2fa_pending"
 PENDING_SECONDS = 300
 
 

@@ -14,6 +14,7 @@ import hmac
 import io
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 
 import pyotp
@@ -90,18 +91,24 @@ def _datetime(now: float):
 
 
 def normalize_code(code: str) -> str:
-    return "".join(character for character in (code or "").lower() if character.isalnum())
+    """A typed code without spaces and hyphens, full-width characters folded (NFKC), lower case.
+    Other non-ASCII letters and digits (Arabic-Indic, superscript …) stay and make it invalid."""
+    folded = unicodedata.normalize("NFKC", code or "").lower()
+    return "".join(character for character in folded if character.isalnum())
+
+
+def _is_totp(normalized: str) -> bool:
+    return len(normalized) == 6 and normalized.isascii() and normalized.isdigit()
 
 
 def looks_like_totp(code: str) -> bool:
-    normalized = normalize_code(code)
-    return len(normalized) == 6 and normalized.isdigit()
+    return _is_totp(normalize_code(code))
 
 
 def verify_totp(user: User, code: str, now: float | None = None) -> bool:
     """True for a current code of ``user`` that has not been used before; remembers its step."""
     code = normalize_code(code)
-    if not user.totp_secret or len(code) != 6 or not code.isdigit():
+    if not user.totp_secret or not _is_totp(code):
         return False
     counter = _matching_counter(user.totp_secret, code, time.time() if now is None else now)
     if counter is None:
@@ -161,7 +168,8 @@ def new_recovery_codes(user: User) -> list[str]:
 
 def use_recovery_code(user: User, code: str) -> bool:
     """True once for each unused recovery code of ``user``."""
-    if len(normalize_code(code)) != RECOVERY_CODE_LENGTH:
+    normalized = normalize_code(code)
+    if len(normalized) != RECOVERY_CODE_LENGTH or not set(normalized) <= set(RECOVERY_ALPHABET):
         return False
     result = db.session.execute(
         update(RecoveryCode)

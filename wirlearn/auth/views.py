@@ -15,7 +15,7 @@ from wirlearn.auth.forms import (
     SetPasswordForm,
     TwoFactorCodeForm,
 )
-from wirlearn.auth.limits import mark_failed, password_reset_limits, sign_in_limits
+from wirlearn.auth.limits import mark_failed, password_reset_limits, second_step_limits, sign_in_limits
 from wirlearn.auth.models import User
 from wirlearn.auth.passwords import verify_password
 from wirlearn.core.access import public, roles_required, signed_in
@@ -64,7 +64,7 @@ def _after_sign_in(user: User, next_url: str | None):
 
 @bp.route("/anmelden/bestaetigen", methods=["GET", "POST"])
 @public
-@sign_in_limits
+@second_step_limits
 def second_factor():
     """The second step of signing in: a code from the authenticator app or a recovery code."""
     user = services.pending_user()

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +36,7 @@ from wirlearn.audit.services import record
 from wirlearn.auth.models import User
 from wirlearn.certificates import codes, keys, pdf, signing
 from wirlearn.certificates.models import Certificate
+from wirlearn.core import urls
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Series
@@ -70,7 +70,7 @@ class Issued:
 
 def verify_url(code: str, base_url: str | None = None) -> str:
     """The address printed and encoded in the QR code: ``{BASE_URL}/v/{code}``."""
-    return f"{(base_url or current_app.config['BASE_URL']).rstrip('/')}/v/{code}"
+    return f"{(base_url or urls.base_url()).rstrip('/')}/v/{code}"
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -99,7 +99,7 @@ def build_snapshot(
     valid_until: datetime | None,
 ) -> dict[str, Any]:
     """Everything the certificate shows and the credential says, frozen at issue."""
-    base_url = current_app.config["BASE_URL"].rstrip("/")
+    base_url = urls.base_url()
     return {
         "version": SNAPSHOT_VERSION,
         "holder_name": holder.display_name,

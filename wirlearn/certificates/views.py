@@ -27,6 +27,7 @@ from wirlearn.certificates import batch, codes, services
 from wirlearn.certificates.forms import BatchForm, IssueForm, ReissueForm, RevokeForm
 from wirlearn.certificates.models import Certificate
 from wirlearn.core.access import roles_required
+from wirlearn.core.forms import int_param
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Series
 
@@ -86,7 +87,7 @@ def series_certificates(series_id: int):
 def issue_one(series_id: int):
     _series_or_404(series_id)
     form = IssueForm()
-    enrollment_id = int(form.enrollment_id.data) if form.validate_on_submit() and form.enrollment_id.data.isdigit() else None
+    enrollment_id = int_param(form.enrollment_id.data) if form.validate_on_submit() else None
     enrollment = db.session.get(Enrollment, enrollment_id) if enrollment_id else None
     if enrollment is None or enrollment.series_id != series_id:
         abort(404)

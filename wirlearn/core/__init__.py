@@ -16,9 +16,10 @@ def set_start_page(app: Flask, role: str, endpoint: str) -> None:
 
 
 def register(app: Flask) -> None:
-    from wirlearn.core import changes, views
+    from wirlearn.core import changes, urls, views
 
     changes.register(app)
+    app.add_template_global(urls.public_url, "public_url")
 
     app.register_blueprint(views.bp)
     formatting.register(app)

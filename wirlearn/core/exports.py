@@ -6,8 +6,11 @@ hands it to ``table_response``. One place decides how values are written:
 - CSV: semicolon-separated, UTF-8 with BOM, CRLF line ends — German Excel opens it with
   umlauts intact and splits the columns; dates as 25.11.2026, decimals with a comma.
 - XLSX (openpyxl): dates, numbers and booleans stay typed, so sorting and sums work.
-- Text that starts with ``= + - @`` (or a tab or carriage return) is prefixed with an
-  apostrophe, so a spreadsheet never runs a name like ``=HYPERLINK(...)`` as a formula.
+- Control characters are dropped (line breaks stay). Text whose first visible character is
+  ``= + - @`` — also behind whitespace or invisible marks (zero-width space, direction marks,
+  byte order mark), or written full width (``＝ ＋ － ＠``, which spreadsheets read as the ASCII
+  ones) — or that starts with a tab or carriage return is prefixed with an apostrophe, so a
+  spreadsheet never runs a name like ``=HYPERLINK(...)`` as a formula.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -23,7 +27,9 @@ from typing import Any
 
 from flask import Response
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = frozenset("=+-@\u2212")  # U+2212 MINUS SIGN: some spreadsheets read it as "-"
+# C0 and C1 control characters but tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CSV_MIMETYPE = "text/csv"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
@@ -41,11 +47,21 @@ class Table:
     rows: Iterable[Sequence[Any]] = field(default_factory=list)
 
 
+def _first_visible(text: str) -> str:
+    """The first character a spreadsheet would look at, as it reads it (full width as ASCII)."""
+    for character in text:
+        if character.isspace() or unicodedata.category(character) in ("Cf", "Cc", "Zs"):
+            continue
+        return unicodedata.normalize("NFKC", character)[:1]
+    return ""
+
+
 def neutralise(value: str) -> str:
-    """Text as a spreadsheet must show it: never read as a formula."""
-    if value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    """Text as a spreadsheet must show it: without control characters, never read as a formula."""
+    text = _CONTROL.sub("", value)
+    if text.startswith(("\t", "\r")) or _first_visible(text) in FORMULA_TRIGGERS:
+        return "'" + text
+    return text
 
 
 def _csv_text(value: Any) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from flask import abort, current_app, g, request, session
 from flask.wrappers import Response
 from flask_login import current_user
@@ -61,9 +64,39 @@ def _signed_in() -> bool:
         return False
 
 
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unusable_json(raw: bytes) -> bool:
+    """True for a JSON body nested deeper than any request of this app, or with a lone surrogate
+    (``"\\ud800"``) in a string: neither can be stored or even encoded as UTF-8."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        return True
+    except ValueError:
+        return False  # not JSON at all: the endpoint explains that itself
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
 def refuse_nul_bytes() -> None:
     """before_request: a NUL character is never part of a name, note or address, and PostgreSQL
-    cannot store one; refuse it up front (400) instead of failing half-way through a write."""
+    cannot store one; refuse it up front (400) instead of failing half-way through a write.
+    Likewise JSON nested absurdly deep or carrying a lone surrogate."""
     for _key, items in request.args.lists():
         if any("\x00" in item for item in items) or "\x00" in _key:
             abort(400)
@@ -79,5 +112,5 @@ def refuse_nul_bytes() -> None:
             abort(400)
     if request.is_json:
         raw = request.get_data(cache=True)
-        if b"\x00" in raw or b"\\u0000" in raw:
+        if b"\x00" in raw or b"\\u0000" in raw or _unusable_json(raw):
             abort(400)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from wirlearn.core import dbpool, errors, security
+from wirlearn.core import catalogs, dbpool, errors, security
 from wirlearn.core.access import enforce_access
 from wirlearn.extensions import babel, csrf, db, limiter, login_manager, migrate
 from wirlearn.features import FEATURES
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     # Each feature owns its catalog (wirlearn/<feature>/translations); tools/i18n.py keeps them.
+    catalogs.ensure_compiled()
     translation_dirs = ";".join(f"{name.split('.')[-1]}/translations" for name in FEATURES)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_dirs)
     babel.init_app(app, locale_selector=select_locale)

@@ -1,24 +1,35 @@
-"""Absolute addresses for links that leave the site: e-mails, calendar feeds, QR codes.
+"""Absolute public addresses: the one place that decides where links, QR codes and credentials point.
 
-Every such link is built here, from ``BASE_URL``, so one setting decides where people land, in a
-request or in the background worker (which has no request to take a host from).
+In production ``BASE_URL`` is required (https). In development, when it is not set, addresses
+follow the host and port the request came to, so ``PORT=8080 make run`` hands out links that
+work; outside a request (CLI) they point to ``http://127.0.0.1:$PORT``.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import os
 
-from flask import current_app
+from flask import current_app, has_request_context, request, url_for
 
 
-def public_base_url() -> str:
+def base_url() -> str:
     """The public address of this installation, without a trailing slash."""
-    return current_app.config["BASE_URL"].rstrip("/")
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
 
 
-def public_url(endpoint: str, **values) -> str:
-    """``url_for(endpoint, **values)`` as an absolute URL under ``public_base_url()``; works
-    outside a request too."""
-    base = urlsplit(public_base_url())
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
+def public_url(path: str) -> str:
+    """``path`` (starting with "/") under the public address."""
+    return base_url() + path
+
+
+def public_url_for(endpoint: str, **values) -> str:
+    """``url_for`` as an absolute public address, also outside a request (CLI, jobs)."""
+    if has_request_context():
+        return public_url(url_for(endpoint, **values))
+    with current_app.test_request_context(base_url=base_url()):
+        return public_url(url_for(endpoint, **values))

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from wirlearn import signals
 from wirlearn.auth.services import find_user_by_email, make_password_token
-from wirlearn.core.urls import public_url
+from wirlearn.core.urls import public_url_for
 from wirlearn.extensions import db
 from wirlearn.mail.kinds import Draft, Kind, Skip, register_kind
 from wirlearn.mail.models import OutboxMessage
@@ -51,8 +51,8 @@ def build_invitation(message, user) -> Draft:
         "invitation",
         {
             "user": user,
-            "link": public_url("auth.set_password", token=make_password_token(user, purpose="invitation")),
-            "login_url": public_url("auth.login"),
+            "link": public_url_for("auth.set_password", token=make_password_token(user, purpose="invitation")),
+            "login_url": public_url_for("auth.login"),
             "hours": current_app.config["PASSWORD_LINK_HOURS"],
         },
         reason=_l("die Programmleitung ein Konto für Sie angelegt hat"),
@@ -67,8 +67,8 @@ def build_password_reset(message, _user) -> Draft:
         "password_reset",
         {
             "user": user,
-            "link": public_url("auth.set_password", token=make_password_token(user, purpose="reset")),
-            "forgot_url": public_url("auth.forgot_password"),
+            "link": public_url_for("auth.set_password", token=make_password_token(user, purpose="reset")),
+            "forgot_url": public_url_for("auth.forgot_password"),
             "minutes": current_app.config["PASSWORD_RESET_MINUTES"],
         },
         reason=_l("auf der Anmeldeseite ein neues Passwort für diese Adresse angefordert wurde"),

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from icalendar import Calendar, Event
 
 from wirlearn.core.timeutil import LOCAL_TZ
-from wirlearn.core.urls import public_base_url
+from wirlearn.core.urls import base_url
 
 PRODID = "-//wirlearn//Qualifizierung//DE"
 
@@ -88,7 +88,7 @@ class SessionFacts:
 
 
 def uid(session_id: int) -> str:
-    host = urlsplit(public_base_url()).hostname or "wirlearn"
+    host = urlsplit(base_url()).hostname or "wirlearn"
     return f"session-{session_id}@{host}"
 
 

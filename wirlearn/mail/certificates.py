@@ -19,7 +19,7 @@ from wirlearn.auth.models import User
 from wirlearn.certificates import services as certificate_services
 from wirlearn.certificates.codes import grouped
 from wirlearn.certificates.models import Certificate
-from wirlearn.core.urls import public_url
+from wirlearn.core.urls import public_url_for
 from wirlearn.extensions import db
 from wirlearn.mail.kinds import Attachment, Draft, Kind, Skip, register_kind
 from wirlearn.mail.outbox import queue_message
@@ -89,7 +89,7 @@ def build_issued(message, user) -> Draft:
         "snapshot": certificate.snapshot,
         "code": grouped(certificate.code),
         "verify_url": certificate.snapshot["verify_url"],
-        "mine_url": public_url("certificates.mine"),
+        "mine_url": public_url_for("certificates.mine"),
         "linkedin_url": linkedin_url(certificate),
         "pdf_filename": filename,
         "credential_filename": filename.removesuffix(".pdf") + ".jwt",

@@ -19,7 +19,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 
-from wirlearn.core.urls import public_url
+from wirlearn.core.urls import public_url_for
 from wirlearn.mail.kinds import KINDS, OPTIONAL_CATEGORIES, Attachment, Draft
 from wirlearn.mail.models import OutboxMessage
 
@@ -55,7 +55,7 @@ def render(message: OutboxMessage, draft: Draft, *, to_name: str | None, locale:
         context = dict(
             draft.context,
             reason=draft.reason,
-            public_url=public_url,
+            public_url_for=public_url_for,
             locale=locale,
             optional=kind is not None and kind.category in OPTIONAL_CATEGORIES,
         )

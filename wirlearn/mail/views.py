@@ -8,7 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from wirlearn.core.access import public, roles_required, signed_in
-from wirlearn.core.urls import public_url
+from wirlearn.core.forms import page_param
+from wirlearn.core.urls import public_url_for
 from wirlearn.extensions import db
 from wirlearn.mail import reminders, services
 from wirlearn.mail.forms import STATUS_LABELS, OutboxFilterForm, PreferencesForm
@@ -31,7 +32,7 @@ def outbox():
         query = query.where(OutboxMessage.status == form.status.data)
     if form.kind.data in KINDS:
         query = query.where(OutboxMessage.kind == form.kind.data)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_param(), per_page=50, error_out=False)
     return render_template(
         "mail/outbox.html",
         form=form,
@@ -113,7 +114,7 @@ def new_feed():
         form=PreferencesForm(formdata=None, obj=stored),
         has_feed=True,
         feed_created_at=stored.calendar_token_created_at,
-        feed_url=public_url("mail.calendar_feed", feed_token=token),
+        feed_url=public_url_for("mail.calendar_feed", feed_token=token),
         is_admin=user.has_role("admin"),
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from wirlearn import jobs, signals
 from wirlearn.auth.models import User, UserRole
 from wirlearn.core.timeutil import LOCAL_TZ, local_now, utcnow
-from wirlearn.core.urls import public_url
+from wirlearn.core.urls import public_url_for
 from wirlearn.extensions import db
 from wirlearn.mail.kinds import Draft, Kind, Skip, register_kind
 from wirlearn.mail.models import ForecastState
@@ -135,7 +135,7 @@ def build_warning(message, user) -> Draft:
             "state": state,
             "progress": progress,
             "next_sessions": progress.next_sessions[:5],
-            "progress_url": public_url("core.home"),
+            "progress_url": public_url_for("core.home"),
         },
         reason=_l("Sie an dieser Qualifizierungsreihe teilnehmen und Hinweise zur Anwesenheit eingeschaltet haben"),
     )
@@ -196,7 +196,7 @@ def build_digest(message, user) -> Draft:
         raise Skip(_("Keine Änderungen mehr offen."))
     return Draft(
         "forecast_digest",
-        {"user": user, "changes": changes, "overview_url": public_url("core.home")},
+        {"user": user, "changes": changes, "overview_url": public_url_for("core.home")},
         reason=_l("Sie zur Programmleitung gehören und die tägliche Übersicht eingeschaltet haben"),
     )
 
@@ -242,7 +242,11 @@ def build_nudge(message, user) -> Draft:
         raise Skip(_("Die Anwesenheit ist inzwischen erfasst."))
     return Draft(
         "roster_nudge",
-        {"user": user, "session": SessionFacts.of(session), "roster_url": public_url("attendance.roster", session_id=session.id)},
+        {
+            "user": user,
+            "session": SessionFacts.of(session),
+            "roster_url": public_url_for("attendance.roster", session_id=session.id),
+        },
         reason=_l("Sie als Trainer/in für diesen Termin eingetragen sind"),
     )
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from wirlearn.ops import encrypted
+
 PG_DUMP_MAGIC = b"PGDMP"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 REQUIRED_TABLES = ("alembic_version", "users", "audit_events")
@@ -31,6 +33,7 @@ class BackupResult:
     path: Path
     size: int
     engine: str
+    encrypted: bool = False
 
 
 def engine_name(url: str | URL) -> str:
@@ -40,8 +43,21 @@ def engine_name(url: str | URL) -> str:
     return backend
 
 
-def backup(url: str | URL, target: str | Path) -> BackupResult:
-    """Write a complete copy of the database at ``url`` to ``target`` (replaced atomically)."""
+@dataclass(frozen=True)
+class Encryption:
+    """Where the key comes from: BACKUP_ENCRYPTION_KEY or BACKUP_PASSPHRASE (none: plain file)."""
+
+    key: str | None = None
+    passphrase: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.key or self.passphrase)
+
+
+def backup(url: str | URL, target: str | Path, encryption: Encryption | None = None) -> BackupResult:
+    """Write a complete copy of the database at ``url`` to ``target`` (replaced atomically),
+    encrypted when a key or passphrase is given."""
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     engine = engine_name(url)
@@ -52,20 +68,41 @@ def backup(url: str | URL, target: str | Path) -> BackupResult:
             _backup_sqlite(_sqlite_path(url), Path(temporary))
         else:
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={temporary}"], url)
+        if encryption and encryption.enabled:
+            plain, temporary = temporary, temporary + ".enc"
+            try:
+                encrypted.encrypt_file(Path(plain), Path(temporary), key=encryption.key, passphrase=encryption.passphrase)
+            except ValueError as error:
+                raise BackupError(str(error)) from error
+            finally:
+                Path(plain).unlink(missing_ok=True)
         os.replace(temporary, target)
     finally:
         Path(temporary).unlink(missing_ok=True)
-    return BackupResult(target, target.stat().st_size, engine)
+    return BackupResult(target, target.stat().st_size, engine, bool(encryption and encryption.enabled))
 
 
-def restore(url: str | URL, source: str | Path) -> str:
+def restore(url: str | URL, source: str | Path, encryption: Encryption | None = None) -> str:
     """Replace the content of the database at ``url`` with the backup in ``source``.
 
     Returns the schema revision of the backup (run ``flask db upgrade`` afterwards if it is older
-    than the code's). The file is checked first; on PostgreSQL the restore is one transaction."""
+    than the code's). The file is checked first; on PostgreSQL the restore is one transaction.
+    An encrypted backup is decrypted into a temporary file next to it first."""
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"Die Datei {source} gibt es nicht.")
+    if encrypted.is_encrypted(source):
+        encryption = encryption or Encryption()
+        handle, plain = tempfile.mkstemp(prefix=".wirlearn-restore-", dir=source.resolve().parent)
+        os.close(handle)
+        try:
+            try:
+                encrypted.decrypt_file(source, Path(plain), key=encryption.key, passphrase=encryption.passphrase)
+            except encrypted.DecryptionError as error:
+                raise BackupError(str(error)) from error
+            return restore(url, plain)
+        finally:
+            Path(plain).unlink(missing_ok=True)
     engine = engine_name(url)
     with source.open("rb") as handle:
         head = handle.read(16)

@@ -20,10 +20,19 @@ from wirlearn.ops import retention
 def backup_command(file):
     """Die ganze Datenbank in FILE sichern (SQLite: Online-Backup; PostgreSQL: pg_dump)."""
     try:
-        result = backups.backup(db.engine.url, file)
+        result = backups.backup(db.engine.url, file, _encryption())
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Gesichert ({result.engine}, {result.size:,} Bytes): {result.path}".replace(",", "."))
+    how = ", verschlüsselt" if result.encrypted else ""
+    size = f"{result.size:,}".replace(",", ".")
+    click.echo(f"Gesichert ({result.engine}{how}, {size} Bytes): {result.path}")
+    if not result.encrypted:
+        click.echo("Hinweis: unverschlüsselt; BACKUP_ENCRYPTION_KEY oder BACKUP_PASSPHRASE setzen, um zu verschlüsseln.")
+
+
+def _encryption() -> backups.Encryption:
+    config = current_app.config
+    return backups.Encryption(key=config.get("BACKUP_ENCRYPTION_KEY") or None, passphrase=config.get("BACKUP_PASSPHRASE") or None)
 
 
 @click.command("restore")
@@ -38,7 +47,7 @@ def restore_command(file, yes):
     db.session.remove()
     db.engine.dispose()  # no pooled connection may hold the old content
     try:
-        revision = backups.restore(db.engine.url, file)
+        revision = backups.restore(db.engine.url, file, _encryption())
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from error
     if _version_or_none() is not None:

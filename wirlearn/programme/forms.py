@@ -172,7 +172,7 @@ class RegionForm(FlaskForm):
     part_of = StringField(_l("Gehört zu (bei Sonderstatusstädten)"), validators=[Optional(), Length(max=120)])
 
     def validate_code(self, field):
-        if field.data and not field.data.strip().isdigit():
+        if field.data and not (field.data.strip().isascii() and field.data.strip().isdigit()):
             raise ValidationError(_l("Der Kreisschlüssel besteht nur aus Ziffern."))
 
     def values(self) -> dict:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from wirlearn.core.access import roles_required, signed_in
+from wirlearn.core.forms import page_param
 from wirlearn.core.timeutil import local_today
 from wirlearn.extensions import db
 from wirlearn.programme.access import require_series_work, visible_series
@@ -64,7 +65,7 @@ def _filters(form: OverviewFilterForm) -> Filters:
         status=(form.status.data or None) if "status" not in errors else None,
         sort=form.sort.data if "sort" not in errors and form.sort.data else "name",
         descending=form.richtung.data == "ab" and "richtung" not in errors,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=page_param(),
     )
 
 

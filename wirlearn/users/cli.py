@@ -55,9 +55,9 @@ def create_user_command(email, display_name, roles, region, password, no_invite)
     click.echo(f"Angelegt: {user.email} ({', '.join(sorted(user.roles))})")
     if password is None and no_invite:
         from wirlearn.auth.services import make_password_token
-        from wirlearn.core.urls import public_url
+        from wirlearn.core.urls import public_url_for
 
-        click.echo("Link zum Setzen des Passworts: " + public_url("auth.set_password", token=make_password_token(user)))
+        click.echo("Link zum Setzen des Passworts: " + public_url_for("auth.set_password", token=make_password_token(user)))
     elif password is None:
         click.echo(f"Einladung an {user.email} wird gesendet (Postausgang).")
 

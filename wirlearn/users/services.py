@@ -9,6 +9,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from confusable_homoglyphs import categories, confusables
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -26,11 +27,61 @@ class UserAdminError(Exception):
 
 
 def check_email(email: str) -> str:
-    """The normalised address, or UserAdminError with a German message."""
+    """The normalised address (NFKC, lower case: as auth stores and compares it), or
+    UserAdminError with a German message."""
     try:
-        return normalize_email(validate_email(email.strip(), check_deliverability=False).normalized)
+        return normalize_email(validate_email(normalize_email(email), check_deliverability=False).normalized)
     except EmailNotValidError as error:
         raise UserAdminError(_("„%(email)s“ ist keine gültige E-Mail-Adresse.", email=email)) from error
+
+
+def latin_lookalike(address: str) -> str:
+    """``address`` with every letter of another script that looks like a Latin one replaced by
+    it (Unicode's confusables data): "аnna" with a Cyrillic а becomes "anna"."""
+    result = []
+    for character in address:
+        if categories.alias(character) in ("LATIN", "COMMON", "INHERITED"):
+            result.append(character)
+            continue
+        found = confusables.is_confusable(character, preferred_aliases=["latin"]) or []
+        homoglyphs = [glyph["c"] for item in found for glyph in item["homoglyphs"]]
+        result.append(homoglyphs[0].lower() if homoglyphs else character)
+    return "".join(result)
+
+
+def lookalike_of(email: str, *, exclude_id: int | None = None) -> str | None:
+    """An existing address that ``email`` only imitates by mixing scripts (or that imitates it),
+    or None. Both directions: a Cyrillic "аnna@…" next to a Latin "anna@…" is refused whichever
+    came first."""
+    skeleton = latin_lookalike(email)
+    candidates = []
+    if skeleton != email and confusables.is_mixed_script(email):
+        candidates.append(skeleton)
+    domain = email.rpartition("@")[2]
+    query = select(User.email).where(User.email.endswith("@" + domain, autoescape=True), User.id != (exclude_id or -1))
+    if email.isascii():
+        # Only addresses with other scripts can imitate this one; they share its domain.
+        others = [other for other in db.session.scalars(query) if not other.isascii()]
+        for other in others:
+            if other != email and latin_lookalike(other) == email and confusables.is_mixed_script(other):
+                return other
+        return None
+    if candidates:
+        return db.session.scalar(select(User.email).where(User.email.in_(candidates), User.id != (exclude_id or -1)))
+    return None
+
+
+def _refuse_lookalike(email: str, exclude_id: int | None = None) -> None:
+    existing = lookalike_of(email, exclude_id=exclude_id)
+    if existing:
+        raise UserAdminError(
+            _(
+                "Die Adresse %(email)s sieht aus wie die schon vergebene Adresse %(existing)s, mischt aber Schriftsysteme. "
+                "Bitte prüfen Sie die Schreibweise.",
+                email=email,
+                existing=existing,
+            )
+        )
 
 
 def _check(values: dict, user: User | None = None) -> None:
@@ -49,6 +100,7 @@ def _check(values: dict, user: User | None = None) -> None:
     taken = db.session.scalar(select(User.id).where(User.email == values["email"], User.id != (user.id if user else -1)))
     if taken:
         raise UserAdminError(_("Die E-Mail-Adresse %(email)s ist bereits vergeben.", email=values["email"]))
+    _refuse_lookalike(values["email"], user.id if user else None)
 
 
 def create_user(
@@ -198,6 +250,11 @@ def import_coordinators(text: str, *, invite: bool = False) -> ImportResult:
             line_problems.append(str(error))
         if email and email in existing:
             line_problems.append(_("%(email)s ist bereits registriert.", email=email))
+        elif email:
+            try:
+                _refuse_lookalike(email)
+            except UserAdminError as error:
+                line_problems.append(str(error))
         if email and email in seen:
             line_problems.append(_("%(email)s steht schon in Zeile %(line)d.", email=email, line=seen[email]))
         if not name:

@@ -8,8 +8,7 @@ from sqlalchemy import or_, select
 from wirlearn.auth.models import User, UserRole
 from wirlearn.auth.services import make_password_token
 from wirlearn.core.access import roles_required
-from wirlearn.core.forms import choices
-from wirlearn.core.urls import public_url
+from wirlearn.core.forms import choices, page_param
 from wirlearn.extensions import db
 from wirlearn.programme.models import Region
 from wirlearn.users import services
@@ -42,7 +41,7 @@ def index():
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == form.role.data)))
     if form.state.data:
         query = query.where(User.active.is_(form.state.data == "active"))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_param(), per_page=50, error_out=False)
     from wirlearn.mail.services import invitation_states
 
     return render_template("users/index.html", page=page, form=form, invitations=invitation_states(page.items))
@@ -164,8 +163,9 @@ def password_link(user_id: int):
     link = None
     if request.method == "POST":
         from wirlearn.audit.services import record
+        from wirlearn.core.urls import public_url_for
 
-        link = public_url("auth.set_password", token=make_password_token(user))
+        link = public_url_for("auth.set_password", token=make_password_token(user))
         record("user.password_link_created", "user", user.id, subject_user_id=user.id)
         db.session.commit()
     return render_template("users/password_link.html", user=user, link=link)

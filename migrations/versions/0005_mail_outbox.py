@@ -1,8 +1,8 @@
 """mail: the outbox, mail preferences and calendar feed tokens, attendance forecasts for
 warnings, the reminder hour per series and the calendar sequence per session
 
-Revision ID: 0004_mail_outbox
-Revises: 0003_data_version
+Revision ID: 0005_mail_outbox
+Revises: 0004_totp_secret_encrypted
 Create Date: 2026-12-01 07:45:43
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-revision = '0004_mail_outbox'
-down_revision = '0003_data_version'
+revision = '0005_mail_outbox'
+down_revision = '0004_totp_secret_encrypted'
 branch_labels = None
 depends_on = None
 
