@@ -24,7 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -34,12 +34,15 @@ from sqlalchemy.orm import aliased, joinedload
 from wirlearn import signals
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
-from wirlearn.certificates import codes, keys, pdf, signing
+from wirlearn.certificates import codes, keys, signing
 from wirlearn.certificates.models import Certificate
 from wirlearn.core import urls
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Series
+
+if TYPE_CHECKING:
+    from wirlearn.certificates import pdf
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,8 @@ def _sign_and_check(snapshot: dict[str, Any], code: str) -> tuple[str, str]:
     """Sign the credential and make the PDF once; raises before anything is written."""
     key = keys.signing_key()
     credential = signing.sign(signing.credential_claims(snapshot), key)
+    from wirlearn.certificates import pdf  # reportlab only where a PDF is made (worker memory)
+
     pdf.render(snapshot, code)
     return credential, key.kid
 
@@ -339,6 +344,8 @@ def reissue_certificate(raw_code: str, *, issued_by_id: int | None, holder_name:
 
 def status_note(certificate: Certificate) -> pdf.StatusNote | None:
     """What a copy printed after revocation or re-issue says across its top."""
+    from wirlearn.certificates import pdf
+
     if certificate.status == "revoked":
         return pdf.StatusNote(
             f"WIDERRUFEN am {pdf.local_date(certificate.revoked_at)} – dieses Zertifikat ist nicht mehr gültig."
@@ -349,6 +356,8 @@ def status_note(certificate: Certificate) -> pdf.StatusNote | None:
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:
+    from wirlearn.certificates import pdf
+
     return pdf.render(certificate.snapshot, certificate.code, status_note(certificate))
 
 

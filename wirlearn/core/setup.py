@@ -9,9 +9,9 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from wirlearn.core import catalogs, dbpool, errors, security
+from wirlearn.core import catalogs, dbpool, errors, migrations, security
 from wirlearn.core.access import enforce_access
-from wirlearn.extensions import babel, csrf, db, limiter, login_manager, migrate
+from wirlearn.extensions import babel, csrf, db, limiter, login_manager
 from wirlearn.features import FEATURES
 
 
@@ -47,8 +47,8 @@ def register_extensions(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIntConverter
     db.init_app(app)
     dbpool.register(app)
-    migrate.init_app(
-        app, db, directory=app.config.get("MIGRATIONS_DIR") or _migrations_dir(app), render_as_batch=True, compare_type=True
+    migrations.init_app(
+        app, directory=app.config.get("MIGRATIONS_DIR") or _migrations_dir(app), render_as_batch=True, compare_type=True
     )
     login_manager.init_app(app)
     csrf.init_app(app)
