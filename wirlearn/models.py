@@ -9,6 +9,7 @@ from wirlearn.certificates.models import Certificate, SigningKey
 from wirlearn.core.changes import DataVersion
 from wirlearn.mail.models import ForecastState, MailPreference, OutboxMessage
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
+from wirlearn.progress.models import ProgressRecord
 
 __all__ = [
     "Assessment",
@@ -21,6 +22,7 @@ __all__ = [
     "MailPreference",
     "Module",
     "OutboxMessage",
+    "ProgressRecord",
     "RecoveryCode",
     "Region",
     "RosterSubmission",

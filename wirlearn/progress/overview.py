@@ -5,6 +5,7 @@ queries, however many participants a series has."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -20,6 +21,7 @@ from wirlearn.core.changes import current_version
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
+from wirlearn.progress import kept
 from wirlearn.progress.services import (
     ParticipantProgress,
     Rules,
@@ -297,19 +299,23 @@ def series_figures(series_id: int, rules: Rules, today: date | datetime | None =
     now, now_utc = moment(None), utcnow()
     version = current_version()
     if version is None:
-        return _compute_figures(series_id, rules, now, now_utc)
+        return _compute_figures(series_id, rules, now, now_utc, from_records=True)
     cache = current_app.extensions.setdefault(FIGURES_CACHE, {})
     key = (series_id, str(get_locale()))  # the "what is missing" sentences are in the reader's language
     cached = cache.get(key)
     if cached is not None and cached[0] == version and cached[1].holds_at(now, now_utc):
         return cached[1]
-    figures = _compute_figures(series_id, rules, now, now_utc)
+    figures = _compute_figures(series_id, rules, now, now_utc, from_records=True)
     cache[key] = (version, figures)  # one entry per series and language: the newest
     return figures
 
 
-def _compute_figures(series_id: int, rules: Rules, now: datetime, now_utc: datetime) -> SeriesFigures:
-    participants = progress_for_series(series_id, today=now)
+def _compute_figures(
+    series_id: int, rules: Rules, now: datetime, now_utc: datetime, *, from_records: bool = False
+) -> SeriesFigures:
+    """``from_records``: read the kept progress records (the present moment); otherwise compute
+    everyone's progress at ``now`` (a moment in the past or future, as tests ask)."""
+    participants = kept.progress_for_series(series_id, now) if from_records else progress_for_series(series_id, today=now)
     enrollment_ids = select(Enrollment.id).where(Enrollment.series_id == series_id)
     certificates = certificates_by_enrollment(enrollment_ids)
     all_rows = []
@@ -351,11 +357,13 @@ def _compute_figures(series_id: int, rules: Rules, now: datetime, now_utc: datet
         open=by_status[STATUS_OPEN],
         unreachable=by_status[STATUS_UNREACHABLE],
     )
-    # One pass over everyone's modules (not one per module): results per module.
+    # Results per module: participants share a few patterns of results, so each distinct
+    # pattern is read once (a page of 50 rows builds its module lists, not all 10,000).
+    patterns = Counter(kept.module_results(row.progress) for row in active)
     results_by_module: dict[int, Counter] = defaultdict(Counter)
-    for row in active:
-        for item in row.progress.modules:
-            results_by_module[item.module_id][item.assessment] += 1
+    for pattern, count in patterns.items():
+        for module_id, assessment in json.loads(pattern).items():
+            results_by_module[int(module_id)][assessment] += count
     module_summaries = []
     for module in modules:
         results = results_by_module[module.id]
