@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from flask import current_app
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -108,10 +107,7 @@ def series_progress(series_id: int):
     """Every participant of a series (withdrawn ones included), ordered by name."""
     if db.session.get(Series, series_id) is None or not can_work_on_series(api_user(), series_id):
         raise ApiProblem(404, _("Diese Reihe gibt es nicht, oder Sie sind ihr nicht als Trainer/in zugeordnet."))
-    # Read from the kept records and written as JSON directly: the schema above documents the
-    # shape (tests compare both), but dumping 10,000 × 8 modules through marshmallow took
-    # seconds (bench: scale).
-    return current_app.response_class(
-        json.dumps(kept.series_progress_json(series_id), ensure_ascii=False, separators=(",", ":")),
-        mimetype="application/json",
-    )
+    # Read from the kept records and written with orjson: the schema above documents the shape
+    # (tests compare both), but dumping 10,000 × 8 modules through marshmallow took seconds and
+    # the standard json module half a second (bench: scale).
+    return current_app.response_class(orjson.dumps(kept.series_progress_json(series_id)), mimetype="application/json")

@@ -32,6 +32,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+import orjson
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select
@@ -266,13 +267,11 @@ class KeptProgress:
             self.attendance_met,
             self.eligible,
             self.reachable,
-            self._modules_json,
             self.module_results,
-            self._missing,
-            _status_now,
-            _computed_at,
-            _valid_until,
-        ) = row
+        ) = row[:16]
+        # The module list and the sentences: read with the row for the API, else for the rows
+        # a page shows (load_details), so the overview reads 10,000 narrow rows.
+        self._modules_json, self._missing = (row[19], row[20]) if len(row) > 19 else (None, None)
         self._module_info = module_info
         self.min_attendance_percent = min_attendance_percent
         self._language = language
@@ -291,13 +290,17 @@ class KeptProgress:
 
     @cached_property
     def missing(self) -> list[str]:
-        by_language = json.loads(self._missing)
+        if self._missing is None:
+            load_details([self])
+        by_language = orjson.loads(self._missing)
         return by_language.get(self._language) or next(iter(by_language.values()), [])
 
     @cached_property
     def modules(self) -> list[ModuleProgress]:
+        if self._modules_json is None:
+            load_details([self])
         result = []
-        for number, entry in enumerate(json.loads(self._modules_json), start=1):
+        for number, entry in enumerate(orjson.loads(self._modules_json), start=1):
             module_id, held, attended, upcoming, unrecorded, total, assessment, state, points, attempts = entry
             info = self._module_info.get(module_id)
             if info is None:  # deleted meanwhile (the series' records are being rewritten)
@@ -348,41 +351,60 @@ def module_results(progress: KeptProgress | ParticipantProgress) -> str:
     return _dumps({str(module.module_id): module.assessment for module in progress.modules})
 
 
-def _record_rows(series_id: int):
-    return db.session.execute(
-        select(
-            Enrollment.id,
-            Enrollment.series_id,
-            Enrollment.user_id,
-            User.display_name,
-            Region.id,
-            Region.name,
-            Region.regierungsbezirk,
-            ProgressRecord.enrollment_status,
-            ProgressRecord.sessions_held,
-            ProgressRecord.sessions_attended,
-            ProgressRecord.sessions_upcoming,
-            ProgressRecord.sessions_unrecorded,
-            ProgressRecord.attendance_met,
-            ProgressRecord.eligible,
-            ProgressRecord.reachable,
-            ProgressRecord.modules,
-            ProgressRecord.module_results,
-            ProgressRecord.missing,
-            Enrollment.status,
-            ProgressRecord.computed_at,
-            ProgressRecord.valid_until,
+def load_details(items: Iterable[KeptProgress | ParticipantProgress]) -> None:
+    """Read the module lists and sentences of ``items`` read without them: one query per
+    ``CHUNK`` (the overview calls it for the page it shows, the export for every row)."""
+    waiting = {item.enrollment_id: item for item in items if isinstance(item, KeptProgress) and item._modules_json is None}
+    for chunk in _chunks(sorted(waiting)):
+        for enrollment_id, modules, missing in db.session.connection().execute(
+            select(ProgressRecord.enrollment_id, ProgressRecord.modules, ProgressRecord.missing).where(
+                ProgressRecord.enrollment_id.in_(chunk)
+            )
+        ):
+            waiting[enrollment_id]._modules_json, waiting[enrollment_id]._missing = modules, missing
+
+
+def _record_rows(series_id: int, *, details: bool = False):
+    columns = [
+        Enrollment.id,
+        Enrollment.series_id,
+        Enrollment.user_id,
+        User.display_name,
+        Region.id,
+        Region.name,
+        Region.regierungsbezirk,
+        ProgressRecord.enrollment_status,
+        ProgressRecord.sessions_held,
+        ProgressRecord.sessions_attended,
+        ProgressRecord.sessions_upcoming,
+        ProgressRecord.sessions_unrecorded,
+        ProgressRecord.attendance_met,
+        ProgressRecord.eligible,
+        ProgressRecord.reachable,
+        ProgressRecord.module_results,
+        Enrollment.status,
+        ProgressRecord.computed_at,
+        ProgressRecord.valid_until,
+    ]
+    if details:
+        columns += [ProgressRecord.modules, ProgressRecord.missing]
+    # Core, not the ORM: 10,000 plain tuples without ORM row processing.
+    return (
+        db.session.connection()
+        .execute(
+            select(*columns)
+            .join(User, User.id == Enrollment.user_id)
+            .outerjoin(Region, Region.id == User.region_id)
+            .outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id)
+            .where(Enrollment.series_id == series_id)
+            .order_by(User.display_name, Enrollment.id)
         )
-        .join(User, User.id == Enrollment.user_id)
-        .outerjoin(Region, Region.id == User.region_id)
-        .outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id)
-        .where(Enrollment.series_id == series_id)
-        .order_by(User.display_name, Enrollment.id)
-    ).all()
+        .all()
+    )
 
 
 def _is_current(row, at: datetime) -> bool:
-    status_now, computed_at, valid_until = row[-3], row[-2], row[-1]
+    status_now, computed_at, valid_until = row[16], row[17], row[18]
     # A record whose enrollment status differs was written before a change no hook announced.
     return computed_at is not None and computed_at <= at and (valid_until is None or at < valid_until) and status_now == row[7]
 
@@ -425,7 +447,7 @@ def series_progress_json(series_id: int) -> list[dict]:
     """The whole-series progress API's items (``ParticipantProgressSchema``), built from the
     records without materialising progress objects."""
     at = moment(None)
-    rows = _record_rows(series_id)
+    rows = _record_rows(series_id, details=True)
     if not rows:
         return []
     min_percent = db.session.scalar(select(Series.min_attendance_percent).where(Series.id == series_id))
@@ -441,7 +463,7 @@ def series_progress_json(series_id: int) -> list[dict]:
             continue
         enrollment_id, series, user_id, name, _region_id, region, _bezirk, status, held, attended = row[:10]
         modules = []
-        for number, entry in enumerate(json.loads(row[15]), start=1):
+        for number, entry in enumerate(orjson.loads(row[19]), start=1):
             module_id, m_held, m_attended, m_upcoming, _unrecorded, total, assessment, state, points, _attempts = entry
             module = info.get(module_id)
             if module is None:
@@ -463,7 +485,7 @@ def series_progress_json(series_id: int) -> list[dict]:
                     "points": None if points is None else float(points),
                 }
             )
-        missing = json.loads(row[17])
+        missing = orjson.loads(row[20])
         items.append(
             {
                 "user_id": user_id,
