@@ -610,18 +610,21 @@ def test_certificate_card_links_depend_on_who_looks(app, client, login, admin, p
     assert f"/verwaltung/zertifikate/{code}" in page
 
 
+@pytest.mark.parametrize(("chunk", "group"), [(1, 25), (200, 25), (200, 1)])
 def test_batch_failure_of_one_leaves_the_others_issued_and_nothing_half_written(
-    app, programme, coordinator, other_coordinator, monkeypatch
+    app, programme, coordinator, other_coordinator, monkeypatch, chunk, group
 ):
-    """Across chunk boundaries: the progress is loaded per chunk, each certificate is its own
-    transaction, and eligibility is decided when issuing, not when the list was made."""
+    """Across chunk boundaries and within one group's transaction: the progress is loaded per
+    chunk, each certificate has its own savepoint, and eligibility is decided when issuing, not
+    when the list was made."""
     from wirlearn.certificates import batch
     from wirlearn.programme.models import Enrollment
 
     series = programme["main"]
     make_eligible(app, series, coordinator)
     make_eligible(app, series, other_coordinator)
-    monkeypatch.setattr(batch, "CHUNK", 1)
+    monkeypatch.setattr(batch, "CHUNK", chunk)
+    monkeypatch.setattr(batch, "GROUP", group)
     real_render = pdf.render
 
     def render_fails_for_ayse(snapshot, *args, **kwargs):
