@@ -104,6 +104,7 @@ def issue_all(
         # Progress for this chunk only, loaded now: what issuing decides on is current.
         loaded = {progress.enrollment_id: progress for progress in progress_for_enrollments(c.enrollment_id for c in chunk)}
         for group in _chunks(chunk, GROUP):
+            _open_transaction()
             steps = []
             for candidate in group:
                 if time_budget is not None and number > 0 and time.monotonic() - started > time_budget:
@@ -114,6 +115,15 @@ def issue_all(
             yield from _commit_group(steps)
             if out_of_time:
                 return
+
+
+def _open_transaction() -> None:
+    """Begin the group's transaction before its first savepoint. SQLite's Python driver sends
+    BEGIN only before a data change, so a SAVEPOINT would open a transaction of its own and its
+    RELEASE would commit it: every certificate committed (and synced to disk) on its own."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _issue_one(candidate: Candidate, progress, number: int, total: int, issued_by_id: int | None) -> Step:
