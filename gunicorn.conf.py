@@ -9,6 +9,7 @@ more workers than cores only add switching (bench/README.md). ``make bench`` ser
 and its floors with exactly this file.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -25,6 +26,12 @@ graceful_timeout = 10
 # The reverse proxy in front writes the access log; gunicorn logs errors only.
 accesslog = None
 errorlog = "-"
+
+
+def pre_fork(server, worker):
+    """Move everything the master loaded out of the garbage collector's reach before forking:
+    a collection in a worker would otherwise touch (and so copy) the shared pages."""
+    gc.freeze()
 
 
 def post_fork(server, worker):

@@ -75,6 +75,10 @@ def _answers(database_url, signing_key_dir, code, monkeypatch, *, lean: bool) ->
     return answers
 
 
+def _without_clock(body):
+    return {name: value for name, value in (body or {}).items() if name != "checked_at"}
+
+
 def _compared(response) -> dict[str, str]:
     headers = {name.lower(): value for name, value in response.headers.items()}
     return {name: value for name, value in headers.items() if name in COMPARED} | {
@@ -95,8 +99,8 @@ def test_lean_path_answers_like_the_full_stack_without_cookies(database_url, sig
             assert response.headers.get(name) == value, (key, name)
         if case != "405":  # the limiter counts requests it routed; both paths count the same ones
             assert response.headers["X-RateLimit-Limit"] == str(LIMIT), key
-        if route == "/api/v1/verify/":
-            assert response.get_data() == full[key].get_data(), key  # JSON and problem+json alike
+        if route == "/api/v1/verify/":  # JSON and problem+json alike, but for the moment checked
+            assert _without_clock(response.get_json()) == _without_clock(full[key].get_json()), key
     # The rate limit is the same budget: three answered, the fourth refused, with Retry-After.
     assert lean["/v/", "429"].headers["X-RateLimit-Remaining"] == "0"
     assert "Zu viele Anfragen" in lean["/v/", "429"].get_data(as_text=True)
