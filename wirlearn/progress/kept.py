@@ -21,6 +21,10 @@ only stores what it said and reads it back:
   rows.
 * After each chunk is written, the signal ``progress_kept`` tells other features (sender: the
   series id, ``enrollment_ids``).
+* **Safety net**: attendance, assessment and enrollment rows written through the ORM session
+  by a path that did not call ``progress_changed`` (a new feature, a script) are noticed at
+  flush, and their records are recomputed right before the commit. Bulk statements and raw
+  SQL are not seen: run ``flask progress refresh`` after them.
 """
 
 from __future__ import annotations
@@ -35,10 +39,12 @@ from typing import Any
 import orjson
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from wirlearn import signals
+from wirlearn.assessments.models import Assessment
+from wirlearn.attendance.models import Attendance
 from wirlearn.auth.models import User
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
@@ -54,6 +60,10 @@ from wirlearn.progress.services import (
 )
 
 CHUNK = 500
+# session.info keys: enrollments whose rows were flushed in this transaction, and those whose
+# records were written (the safety net recomputes the difference before the commit).
+WRITTEN = "wirlearn_progress_written"
+KEPT = "wirlearn_progress_kept"
 
 
 def _chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[list[int]]:
@@ -99,11 +109,42 @@ def progress_changed(session: OrmSession, enrollment_ids: Iterable[int], now: da
             for item in computed[languages[0]]
         ]
         _upsert(session, rows)
+        session.info.setdefault(KEPT, set()).update(chunk)
         by_series: dict[int, list[int]] = {}
         for item in computed[languages[0]]:
             by_series.setdefault(item.series_id, []).append(item.enrollment_id)
         for series_id, changed in by_series.items():
             signals.progress_kept.send(series_id, enrollment_ids=changed)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_written_rows(session: OrmSession, _context) -> None:
+    written = session.info.setdefault(WRITTEN, set())
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, Attendance | Assessment):
+            written.add(item.enrollment_id)
+        elif isinstance(item, Enrollment) and item.id is not None:
+            written.add(item.id)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _keep_what_no_hook_kept(session: OrmSession) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    missed = session.info.get(WRITTEN, set()) - session.info.get(KEPT, set())
+    if missed:
+        # Deleted enrollments have no record to keep (their rows went with them).
+        existing = list(session.scalars(select(Enrollment.id).where(Enrollment.id.in_(sorted(missed)))))
+        progress_changed(session, existing)
+    session.info.pop(WRITTEN, None)
+    session.info.pop(KEPT, None)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_at_the_end(session: OrmSession, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WRITTEN, None)
+        session.info.pop(KEPT, None)
 
 
 def series_changed(session: OrmSession, series_id: int, now: datetime | None = None) -> None:
@@ -355,7 +396,9 @@ def load_details(items: Iterable[KeptProgress | ParticipantProgress]) -> None:
     """Read the module lists and sentences of ``items`` read without them: one query per
     ``CHUNK`` (the overview calls it for the page it shows, the export for every row)."""
     waiting = {item.enrollment_id: item for item in items if isinstance(item, KeptProgress) and item._modules_json is None}
-    for chunk in _chunks(sorted(waiting)):
+    # At least one query, also for an empty page or one read before: a view costs the same
+    # number of statements whatever it shows (tests/functional/test_progress_query_counts.py).
+    for chunk in list(_chunks(sorted(waiting))) or [[]]:
         for enrollment_id, modules, missing in db.session.connection().execute(
             select(ProgressRecord.enrollment_id, ProgressRecord.modules, ProgressRecord.missing).where(
                 ProgressRecord.enrollment_id.in_(chunk)
