@@ -407,7 +407,7 @@ def load_details(items: Iterable[KeptProgress | ParticipantProgress]) -> None:
             waiting[enrollment_id]._modules_json, waiting[enrollment_id]._missing = modules, missing
 
 
-def _record_rows(series_id: int, *, details: bool = False):
+def _record_rows(series_id: int, *, details: bool = False, ordered: bool = True):
     columns = [
         Enrollment.id,
         Enrollment.series_id,
@@ -431,19 +431,17 @@ def _record_rows(series_id: int, *, details: bool = False):
     ]
     if details:
         columns += [ProgressRecord.modules, ProgressRecord.missing]
-    # Core, not the ORM: 10,000 plain tuples without ORM row processing.
-    return (
-        db.session.connection()
-        .execute(
-            select(*columns)
-            .join(User, User.id == Enrollment.user_id)
-            .outerjoin(Region, Region.id == User.region_id)
-            .outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id)
-            .where(Enrollment.series_id == series_id)
-            .order_by(User.display_name, Enrollment.id)
-        )
-        .all()
+    query = (
+        select(*columns)
+        .join(User, User.id == Enrollment.user_id)
+        .outerjoin(Region, Region.id == User.region_id)
+        .outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id)
+        .where(Enrollment.series_id == series_id)
     )
+    if ordered:
+        query = query.order_by(User.display_name, Enrollment.id)
+    # Core, not the ORM: 10,000 plain tuples without ORM row processing.
+    return db.session.connection().execute(query).all()
 
 
 def _is_current(row, at: datetime) -> bool:
@@ -470,12 +468,15 @@ def module_info(series_id: int) -> dict[int, ModuleInfo]:
     }
 
 
-def progress_for_series(series_id: int, now: datetime | None = None) -> list[KeptProgress | ParticipantProgress]:
+def progress_for_series(
+    series_id: int, now: datetime | None = None, *, ordered: bool = True
+) -> list[KeptProgress | ParticipantProgress]:
     """Every enrollment of a series, ordered by name (as ``services.progress_for_series``): from
     the records, and computed afresh for any record that is missing or out of date. A fixed
-    number of queries while the records are current."""
+    number of queries while the records are current. ``ordered=False``: in no particular order
+    (the overview sorts by its own key anyway, and the database need not sort 10,000 rows)."""
     at = now or moment(None)
-    rows = _record_rows(series_id)
+    rows = _record_rows(series_id, ordered=ordered)
     if not rows:
         return []
     min_percent = db.session.scalar(select(Series.min_attendance_percent).where(Series.id == series_id))

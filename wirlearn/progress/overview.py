@@ -352,14 +352,17 @@ def _compute_figures(
 ) -> SeriesFigures:
     """``from_records``: read the kept progress records (the present moment); otherwise compute
     everyone's progress at ``now`` (a moment in the past or future, as tests ask)."""
-    participants = kept.progress_for_series(series_id, now) if from_records else progress_for_series(series_id, today=now)
+    participants = (
+        kept.progress_for_series(series_id, now, ordered=False) if from_records else progress_for_series(series_id, today=now)
+    )
     enrollment_ids = select(Enrollment.id).where(Enrollment.series_id == series_id)
     certificates = certificates_by_enrollment(enrollment_ids)
     all_rows = []
     for progress in participants:
         state = certificate_state(progress, certificates.get(progress.enrollment_id), now_utc)
         all_rows.append(Row(progress, participant_status(progress, state), state))
-    all_rows.sort(key=_sort_key("name"))
+    # By name as people read it; rows come from the records unordered (ties: as the database sorts).
+    all_rows.sort(key=lambda row: (row.progress.name.casefold(), row.progress.name, row.progress.enrollment_id))
 
     modules = list(db.session.scalars(select(Module).where(Module.series_id == series_id).order_by(Module.position, Module.id)))
     numbers = {module.id: number for number, module in enumerate(modules, start=1)}
