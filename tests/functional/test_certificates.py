@@ -680,3 +680,21 @@ def test_after_rotation_the_cached_key_is_not_used_and_new_certificates_verify(
     for credential, code in zip(credentials, (first, second), strict=True):
         assert independent_check(client, credential)["jti"].endswith(f"/v/{code}")
     assert client.get(f"/api/v1/verify/{second}").get_json()["signature"]["valid"] is True
+
+
+def test_batch_group_is_one_transaction_and_one_change(app, programme, coordinator, other_coordinator):
+    """Two certificates in one group: one COMMIT, so the change counter moves once (a savepoint
+    released is not a commit, and must not take the counter's row lock early)."""
+    from wirlearn.certificates import batch
+    from wirlearn.core.changes import current_version
+
+    series = programme["main"]
+    make_eligible(app, series, coordinator)
+    make_eligible(app, series, other_coordinator)
+    with app.app_context():
+        before = current_version()
+        db.session.rollback()
+        steps = list(batch.issue_all(series.id, issued_by_id=None))
+        assert [step.ok for step in steps] == [True, True]
+        assert current_version() == before + 1
+    assert certificate_count(app) == 2 and audit_actions(app) == ["certificate.issued", "certificate.issued"]

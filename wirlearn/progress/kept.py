@@ -129,6 +129,8 @@ def _note_written_rows(session: OrmSession, _context) -> None:
 
 @event.listens_for(OrmSession, "before_commit")
 def _keep_what_no_hook_kept(session: OrmSession) -> None:
+    if session.in_nested_transaction():  # a savepoint: the real commit keeps what it wrote
+        return
     if session.new or session.dirty or session.deleted:
         session.flush()
     missed = session.info.get(WRITTEN, set()) - session.info.get(KEPT, set())
