@@ -13,6 +13,7 @@ from wirlearn.audit import labels
 from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import User, UserRole
 from wirlearn.core.access import roles_required
+from wirlearn.core.collation import sort_key
 from wirlearn.core.forms import int_param, page_param
 from wirlearn.core.timeutil import LOCAL_TZ
 from wirlearn.extensions import db
@@ -105,15 +106,17 @@ def filtered_query(filters: Filters):
 def _choices():
     """Options of the filter form: five queries, however long the trail is."""
     people = db.session.execute(
-        select(User.id, User.display_name)
-        .where(User.id.in_(select(AuditEvent.subject_user_id).where(AuditEvent.subject_user_id.is_not(None)).distinct()))
-        .order_by(User.display_name)
+        select(User.id, User.display_name).where(
+            User.id.in_(select(AuditEvent.subject_user_id).where(AuditEvent.subject_user_id.is_not(None)).distinct())
+        )
     ).all()
     staff = db.session.execute(
-        select(User.id, User.display_name)
-        .where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(("admin", "trainer")))))
-        .order_by(User.display_name)
+        select(User.id, User.display_name).where(
+            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(("admin", "trainer"))))
+        )
     ).all()
+    people.sort(key=lambda row: sort_key(row[1]))
+    staff.sort(key=lambda row: sort_key(row[1]))
     series = db.session.execute(
         select(Series.id, Series.title).order_by(Series.start_date.desc().nulls_last(), Series.id.desc())
     ).all()

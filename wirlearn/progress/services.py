@@ -53,6 +53,7 @@ from sqlalchemy import Select, select
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.auth.models import User
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import local_now
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
@@ -494,8 +495,8 @@ def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]
         .join(User, User.id == Enrollment.user_id)
         .outerjoin(Region, Region.id == User.region_id)
         .where(Enrollment.id.in_(enrollments_query))
-        .order_by(User.display_name, Enrollment.id)
     ).all()
+    people.sort(key=lambda row: (sort_key(row[4]), row[0]))  # German order, not the database's
     if not people:
         return []
     series_ids = {row[1] for row in people}
@@ -596,14 +597,12 @@ def progress_for_enrollments(enrollment_ids: Iterable[int], today: date | dateti
 
 def series_enrollment_ids(series_id: int) -> list[int]:
     """Every enrollment of a series, in the order ``progress_for_series`` returns them."""
-    return list(
-        db.session.scalars(
-            select(Enrollment.id)
-            .join(User, User.id == Enrollment.user_id)
-            .where(Enrollment.series_id == series_id)
-            .order_by(User.display_name, Enrollment.id)
-        )
-    )
+    rows = db.session.execute(
+        select(Enrollment.id, User.display_name)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.series_id == series_id)
+    ).all()
+    return [enrollment_id for enrollment_id, _name in sorted(rows, key=lambda row: (sort_key(row[1]), row[0]))]
 
 
 def progress_for_series(series_id: int, today: date | datetime | None = None) -> list[ParticipantProgress]:
