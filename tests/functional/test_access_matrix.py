@@ -157,6 +157,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST api_certificates.revoke": ADMIN,
     "GET certificates.series_certificates": ADMIN,
     "GET certificates.series_zip": ADMIN,
+    "GET certificates.confirm_batch": ADMIN,
     "POST certificates.issue_batch": ADMIN,
     "POST certificates.issue_one": ADMIN,
     "GET certificates.detail": ADMIN,
