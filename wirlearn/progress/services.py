@@ -90,6 +90,15 @@ def meets(part: int, whole: int, minimum_percent: int) -> bool:
     return whole <= 0 or part * 100 >= minimum_percent * whole
 
 
+def sessions_needed(attended: int, held: int, still_open: int, minimum_percent: int) -> int | None:
+    """How many of the ``still_open`` sessions must still be attended for the minimum over all
+    ``held + still_open`` sessions: 0 when it is met whatever happens, ``None`` when even all of
+    them would not be enough."""
+    total = held + still_open
+    needed = max(0, -(-(minimum_percent * total) // 100) - attended)
+    return needed if needed <= still_open else None
+
+
 # -- inputs ------------------------------------------------------------------------------------
 
 
@@ -229,6 +238,9 @@ class ParticipantProgress:
     required_modules: int = 0
     required_passed: int = 0
     next_sessions: list[SessionInput] = field(default_factory=list)
+    # Of the sessions still to come (or not recorded yet), how many must be attended for the
+    # overall minimum: None when it cannot be reached any more (see ``sessions_needed``).
+    sessions_needed: int | None = 0
 
     @property
     def withdrawn(self) -> bool:
@@ -465,6 +477,7 @@ def compute_progress(
         sessions_upcoming=upcoming_total,
         sessions_unrecorded=unrecorded_total,
         attendance_percent=percent(attended_total, held_total),
+        sessions_needed=sessions_needed(attended_total, held_total, still_open_total, rules.min_attendance_percent),
         min_attendance_percent=rules.min_attendance_percent,
         attendance_met=overall_met,
         modules_passed=sum(1 for item in module_results if item.assessment == PASSED),
