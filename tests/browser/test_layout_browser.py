@@ -129,3 +129,15 @@ def test_overview_on_a_desktop_keeps_name_and_status_in_view(new_page, live_serv
         {"x": status["x"] + status["width"] / 2, "y": status["y"] + status["height"] / 2},
     )
     assert_accessible(page, "overview on a desktop")
+
+
+def test_overview_landmarks_have_unique_names(new_page, live_server, admin, wide_series):
+    """axe's best-practice rule landmark-unique (not in the WCAG tag set assert_accessible runs)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = new_page("desktop")
+    sign_in(page, live_server, admin)
+    for path in pages(wide_series.id).values():
+        page.goto(live_server + path)
+        results = Axe().run(page, options={"runOnly": {"type": "rule", "values": ["landmark-unique", "region"]}})
+        assert results.response["violations"] == [], (path, results.response["violations"])

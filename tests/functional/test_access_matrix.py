@@ -43,6 +43,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST core.set_language": PUBLIC,
     "GET core.privacy": PUBLIC,
     "GET core.imprint": PUBLIC,
+    "GET core.accessibility": PUBLIC,
+    "GET core.easy_language": PUBLIC,
     "GET core.health": PUBLIC,
     "GET static": PUBLIC,
     # auth
