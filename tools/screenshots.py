@@ -33,7 +33,7 @@ SHOTS = [
     ("verify-phone", None, "{verify_path}", (390, 844)),
     ("outbox", "admin@wir-hessen.example", "/verwaltung/postausgang", (1366, 900)),
     ("mail-settings-phone", "ayse.yilmaz@darmstadt.example", "/konto/benachrichtigungen", (390, 844)),
-    ("audit-phone", "admin@wir-hessen.example", "/verwaltung/protokoll#eintraege", (390, 844)),
+    ("audit-phone", "admin@wir-hessen.example", "/verwaltung/protokoll?reihe=1#eintraege", (390, 844)),
     ("certificates-phone", "admin@wir-hessen.example", "/verwaltung/reihen/1/zertifikate#ausstellen", (390, 844)),
     ("certificates-confirm", "admin@wir-hessen.example", "/verwaltung/reihen/1/zertifikate/alle", (1280, 900)),
     ("overview-phone", "admin@wir-hessen.example", "/programm/reihen/1#teilnehmende", (390, 844)),

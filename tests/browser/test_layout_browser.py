@@ -59,6 +59,7 @@ def pages(series_id: int) -> dict[str, str]:
         "certificates": f"/verwaltung/reihen/{series_id}/zertifikate",
         "enrolment": f"/verwaltung/reihen/{series_id}/teilnehmende",
         "overview": f"/programm/reihen/{series_id}",
+        "audit log": "/verwaltung/protokoll",
     }
 
 
