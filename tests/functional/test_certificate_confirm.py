@@ -66,3 +66,11 @@ def test_confirmation_when_nobody_waits(app, client, login, admin, programme):
     login(client, admin)
     text = client.get(f"/verwaltung/reihen/{programme['main'].id}/zertifikate/alle").get_data(as_text=True)
     assert "Niemand wartet auf ein Zertifikat" in text
+
+
+def test_missing_conditions_are_called_conditions(app, client, login, admin, programme, coordinator):
+    make_eligible(app, programme["main"], coordinator, skip_module=0)
+    login(client, admin)
+    page = client.get(f"/verwaltung/reihen/{programme['main'].id}/zertifikate").get_data(as_text=True)
+    assert "1 Bedingung fehlt" in page
+    assert "Punkt fehlt" not in page

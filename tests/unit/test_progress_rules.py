@@ -119,7 +119,7 @@ def test_withdrawn_participant_is_never_eligible():
     result = progress(status="withdrawn")
     assert result.eligible is False
     assert result.reachable is False
-    assert result.missing == ["Abgemeldet: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich."]
+    assert result.missing == ["Ausgeschieden: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich."]
     # The record stays visible module by module.
     assert result.modules[0].sessions_attended == 5
 

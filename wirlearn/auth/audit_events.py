@@ -25,7 +25,7 @@ FIELD_LABELS = {
     "second_factor": _l("Zweiter Faktor"),
 }
 VALUE_LABELS = {
-    "auth.login_failed.reason": {"credentials": _l("Adresse oder Passwort falsch"), "inactive": _l("Konto gesperrt")},
+    "auth.login_failed.reason": {"credentials": _l("Adresse oder Passwort falsch"), "inactive": _l("Konto deaktiviert")},
     "auth.password_set.reason": {"link": _l("über einen Link aus einer E-Mail"), "change": _l("selbst geändert")},
     "auth.2fa_disabled.reason": {
         "self": _l("selbst ausgeschaltet"),

@@ -455,7 +455,7 @@ def compute_progress(
         # Attendance first: it is what a coordinator must learn early.
         missing.insert(0, text)
     if withdrawn:
-        missing = [_("Abgemeldet: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich.")]
+        missing = [_("Ausgeschieden: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich.")]
 
     upcoming_sessions.sort(key=lambda session: (session.date, session.start_time, session.id))
     return ParticipantProgress(

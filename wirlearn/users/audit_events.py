@@ -8,8 +8,8 @@ AUDIT_LABELS = {
     "user.created": _l("Konto angelegt"),
     "user.invited": _l("Einladung verschickt"),
     "user.changed": _l("Konto geändert"),
-    "user.activated": _l("Konto entsperrt"),
-    "user.deactivated": _l("Konto gesperrt"),
+    "user.activated": _l("Konto wieder aktiviert"),
+    "user.deactivated": _l("Konto deaktiviert"),
     "user.password_link_created": _l("Link zum Setzen des Passworts erzeugt"),
 }
 FIELD_LABELS = {
