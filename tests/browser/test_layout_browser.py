@@ -142,3 +142,26 @@ def test_overview_landmarks_have_unique_names(new_page, live_server, admin, wide
         page.goto(live_server + path)
         results = Axe().run(page, options={"runOnly": {"type": "rule", "values": ["landmark-unique", "region"]}})
         assert results.response["violations"] == [], (path, results.response["violations"])
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_the_other_tables_with_actions_fit_too(browser, live_server, admin, wide_series, width):
+    extra = dict(WIDTHS[width])
+    height = extra.pop("height")
+    context = browser.new_context(locale="de-DE", viewport={"width": width, "height": height}, **extra)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, admin)
+        for path in (
+            "/verwaltung/nutzer/",
+            "/verwaltung/reihen",
+            "/verwaltung/regionen",
+            f"/training/reihen/{wide_series.id}",
+            "/verwaltung/postausgang",
+        ):
+            page.goto(live_server + path)
+            assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), f"{path} scrolls sideways"
+            outside = [a for a in page.evaluate(ACTIONS) if a["left"] < 0 or a["right"] > width + 0.5]
+            assert not outside, f"{path} at {width} px: {outside}"
+    finally:
+        context.close()
