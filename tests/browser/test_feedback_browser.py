@@ -65,3 +65,27 @@ def test_every_form_summary_takes_the_focus(new_page, live_server, admin):
     page.wait_for_load_state()
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     assert page.locator("[data-error-summary]").evaluate(IN_VIEW)
+
+
+def test_new_pages_pass_axe(new_page, live_server, app, admin, programme, coordinator, other_coordinator):
+    make_eligible(app, programme["main"], coordinator)
+    make_eligible(app, programme["main"], other_coordinator)
+    with app.app_context():
+        services.issue_certificate(enrollment_id(app, programme["main"], coordinator), issued_by_id=admin.id)
+        db.session.commit()
+    phone = new_page("phone")
+    for path in ("/barrierefreiheit", "/leichte-sprache"):
+        phone.goto(live_server + path)
+        assert phone.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+        assert_accessible(phone, path)
+    sign_in(phone, live_server, coordinator)
+    assert phone.get_by_role("heading", name="Ihr Zertifikat ist ausgestellt.").is_visible()
+    assert phone.get_by_role("link", name="PDF herunterladen").evaluate(IN_VIEW)  # without scrolling
+    assert_accessible(phone, "dashboard with an issued certificate")
+    desktop = new_page("desktop")
+    sign_in(desktop, live_server, admin)
+    desktop.goto(f"{live_server}/verwaltung/reihen/{programme['main'].id}/zertifikate")
+    desktop.get_by_role("link", name="Zertifikat für 1 berechtigte Person ausstellen …").click()
+    assert desktop.get_by_role("button", name="Ja, 1 Zertifikat ausstellen").is_visible()
+    assert "Đorđe Petrović" in desktop.locator("ol.batch-names").inner_text()
+    assert_accessible(desktop, "batch confirmation")
