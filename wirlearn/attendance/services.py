@@ -157,13 +157,13 @@ def load_roster(session_id: int) -> Roster | None:
     if head is None:
         return None
     session, module, series = head
-    trainers = list(
+    trainers = sorted(
         db.session.scalars(
             select(User.display_name)
             .join(session_trainers, session_trainers.c.user_id == User.id)
             .where(session_trainers.c.session_id == session.id)
-            .order_by(User.display_name)
-        )
+        ),
+        key=sort_key,
     )
     updated_by = db.session.get(User, session.attendance_updated_by_id) if session.attendance_updated_by_id else None
     editor = aliased(User)
