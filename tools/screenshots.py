@@ -33,18 +33,28 @@ SHOTS = [
     ("verify-phone", None, "{verify_path}", (390, 844)),
     ("outbox", "admin@wir-hessen.example", "/verwaltung/postausgang", (1366, 900)),
     ("mail-settings-phone", "ayse.yilmaz@darmstadt.example", "/konto/benachrichtigungen", (390, 844)),
+    ("audit-phone", "admin@wir-hessen.example", "/verwaltung/protokoll?reihe=1#eintraege", (390, 844)),
+    ("certificates-phone", "admin@wir-hessen.example", "/verwaltung/reihen/1/zertifikate#ausstellen", (390, 844)),
+    ("certificates-confirm", "admin@wir-hessen.example", "/verwaltung/reihen/1/zertifikate/alle", (1280, 900)),
+    ("overview-phone", "admin@wir-hessen.example", "/programm/reihen/1#teilnehmende", (390, 844)),
+    ("overview-wide", "admin@wir-hessen.example", "/programm/reihen/1#teilnehmende", (1366, 900)),
+    ("dashboard-certified-phone", "{holder}", "/", (390, 844)),
+    ("accessibility", None, "/barrierefreiheit", (1280, 900)),
 ]
 
 
 def build_app(folder: Path):
     """The demo programme with one certificate issued (for the verification page)."""
     from flask_migrate import upgrade
+    from sqlalchemy import select
 
     from wirlearn import create_app
+    from wirlearn.auth.models import User
     from wirlearn.certificates import batch
     from wirlearn.certificates.services import issue_certificate
     from wirlearn.demo.seed import seed_demo
     from wirlearn.extensions import db
+    from wirlearn.programme.models import Enrollment
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'docs.sqlite3'}", RATELIMIT_ENABLED=False)
     with app.app_context():
@@ -55,6 +65,9 @@ def build_app(folder: Path):
         issued = issue_certificate(first.enrollment_id)
         db.session.commit()
         app.config["DOCS_VERIFY_PATH"] = f"/v/{issued.code}"
+        app.config["DOCS_HOLDER_EMAIL"] = db.session.scalar(
+            select(User.email).join(Enrollment, Enrollment.user_id == User.id).where(Enrollment.id == first.enrollment_id)
+        )
     return app
 
 
@@ -72,7 +85,7 @@ def main() -> None:
                 page = context.new_page()
                 if email:
                     page.goto(f"{base}/anmelden")
-                    page.get_by_label("E-Mail-Adresse").fill(email)
+                    page.get_by_label("E-Mail-Adresse").fill(email.format(holder=app.config["DOCS_HOLDER_EMAIL"]))
                     page.get_by_label("Passwort").fill("wirlearn-demo")
                     page.get_by_role("button", name="Anmelden").click()
                     page.wait_for_load_state()
@@ -80,6 +93,10 @@ def main() -> None:
                 if response is None or response.status >= 400:
                     print(f"skipped {name}: {path} answered {response.status if response else '-'}")
                 else:
+                    if "#" in path:  # KERN scrolls smoothly: jump at once, then shoot
+                        page.evaluate(
+                            "id => document.getElementById(id).scrollIntoView({behavior: 'instant'})", path.split("#")[1]
+                        )
                     page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
                     print(f"wrote docs/img/{name}.png")
                 context.close()

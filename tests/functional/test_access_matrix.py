@@ -43,6 +43,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST core.set_language": PUBLIC,
     "GET core.privacy": PUBLIC,
     "GET core.imprint": PUBLIC,
+    "GET core.accessibility": PUBLIC,
+    "GET core.easy_language": PUBLIC,
     "GET core.health": PUBLIC,
     "GET static": PUBLIC,
     # auth
@@ -157,6 +159,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST api_certificates.revoke": ADMIN,
     "GET certificates.series_certificates": ADMIN,
     "GET certificates.series_zip": ADMIN,
+    "GET certificates.confirm_batch": ADMIN,
     "POST certificates.issue_batch": ADMIN,
     "POST certificates.issue_one": ADMIN,
     "GET certificates.detail": ADMIN,

@@ -11,6 +11,8 @@ PUBLIC_ENDPOINTS = {
     "core.set_language",
     "core.privacy",
     "core.imprint",
+    "core.accessibility",
+    "core.easy_language",
     "core.health",
     "auth.login",
     "auth.second_factor",  # between password and code: not signed in yet

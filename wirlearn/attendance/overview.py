@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.services import sessions_recorded_counts
 from wirlearn.auth.models import User
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import local_today
 from wirlearn.extensions import db
 from wirlearn.programme.access import visible_series
@@ -96,9 +97,10 @@ def load_overview(user: User, series_id: int | None = None, today: date | None =
         select(session_trainers.c.session_id, User.id, User.display_name)
         .join(User, User.id == session_trainers.c.user_id)
         .where(session_trainers.c.session_id.in_([session.id for session in sessions]))
-        .order_by(User.display_name)
     ):
         trainer_names[session_id].append((user_id, name))
+    for names in trainer_names.values():
+        names.sort(key=lambda item: sort_key(item[1]))
     recorded = sessions_recorded_counts(session.id for session in sessions)
     assessed = dict(
         db.session.execute(

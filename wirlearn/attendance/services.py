@@ -13,7 +13,6 @@ with a German message (and field messages keyed by user id).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,6 +26,7 @@ from wirlearn import signals
 from wirlearn.attendance.models import ATTENDANCE_STATUSES, Attendance, RosterSubmission
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
@@ -40,17 +40,6 @@ STATUS_LABELS = {
 }
 NOTE_MAX_LENGTH = 500
 SUBMISSION_KEY_MAX_LENGTH = 64
-
-
-# Letters NFKD does not split into base letter + accent.
-_FOLD = str.maketrans({"đ": "d", "Đ": "d", "ı": "i", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae"})
-
-
-def person_sort_key(name: str) -> tuple[str, str]:
-    """Sort names as a German reader expects: "Đorđe" with D, "Özdemir" with O, case ignored
-    (the database's binary order would put every accented initial after Z)."""
-    base = unicodedata.normalize("NFKD", name.translate(_FOLD))
-    return ("".join(char for char in base if not unicodedata.combining(char)).casefold(), name)
 
 
 def status_label(status: str | None) -> str:
@@ -168,13 +157,13 @@ def load_roster(session_id: int) -> Roster | None:
     if head is None:
         return None
     session, module, series = head
-    trainers = list(
+    trainers = sorted(
         db.session.scalars(
             select(User.display_name)
             .join(session_trainers, session_trainers.c.user_id == User.id)
             .where(session_trainers.c.session_id == session.id)
-            .order_by(User.display_name)
-        )
+        ),
+        key=sort_key,
     )
     updated_by = db.session.get(User, session.attendance_updated_by_id) if session.attendance_updated_by_id else None
     editor = aliased(User)
@@ -217,7 +206,7 @@ def load_roster(session_id: int) -> Roster | None:
                 )
                 for enrollment_id, user_id, name, region, attendance, editor_name in rows
             ),
-            key=lambda row: person_sort_key(row.name),
+            key=lambda row: sort_key(row.name),
         ),
     )
 
@@ -263,7 +252,7 @@ def _changed_since(session_id: int, series_id: int, version: int) -> list[Change
         ChangedRow(enrollment_id, user_id, name, attendance.status, attendance.note, attendance.updated_at, editor_name)
         for attendance, enrollment_id, user_id, name, editor_name in rows
     ]
-    return sorted(changed, key=lambda row: person_sort_key(row.name))
+    return sorted(changed, key=lambda row: sort_key(row.name))
 
 
 def _existing_submission(key: str | None) -> RosterSubmission | None:

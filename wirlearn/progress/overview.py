@@ -17,6 +17,7 @@ from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.certificates.models import Certificate
 from wirlearn.core.changes import current_version
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
@@ -241,23 +242,30 @@ class Overview:
 def _sort_key(sort: str):
     order = {status: index for index, status in enumerate(PARTICIPANT_STATUSES)}
     keys = {
-        "name": lambda row: (row.progress.name.casefold(),),
-        "region": lambda row: ((row.progress.region or "").casefold(), row.progress.name.casefold()),
-        "bezirk": lambda row: ((row.progress.regierungsbezirk or ""), (row.progress.region or ""), row.progress.name.casefold()),
+        "name": lambda row: (sort_key(row.progress.name),),
+        "region": lambda row: (sort_key(row.progress.region), sort_key(row.progress.name)),
+        "bezirk": lambda row: (
+            sort_key(row.progress.regierungsbezirk),
+            sort_key(row.progress.region),
+            sort_key(row.progress.name),
+        ),
         # Unknown rates (nothing held yet) sort first: nothing to compare.
         "attendance": lambda row: (
             -1 if row.progress.attendance_rate is None else row.progress.attendance_rate,
-            row.progress.name.casefold(),
+            sort_key(row.progress.name),
         ),
-        "status": lambda row: (order[row.status], row.progress.name.casefold()),
+        "status": lambda row: (order[row.status], sort_key(row.progress.name)),
     }
     return keys[sort]
 
 
 def filter_choices() -> tuple[list[tuple[int, str]], list[str]]:
     """Regions (id, name) and Regierungsbezirke the overview can be filtered by; one query."""
-    regions = db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk).order_by(Region.name)).all()
-    return [(region_id, name) for region_id, name, _bezirk in regions], sorted({bezirk for *_rest, bezirk in regions if bezirk})
+    regions = sorted(
+        db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk)).all(), key=lambda r: sort_key(r[1])
+    )
+    bezirke = sorted({bezirk for *_rest, bezirk in regions if bezirk}, key=sort_key)
+    return [(region_id, name) for region_id, name, _bezirk in regions], bezirke
 
 
 @dataclass(frozen=True)
@@ -336,7 +344,9 @@ def _compute_figures(series_id: int, rules: Rules, now: datetime, now_utc: datet
         .group_by(Attendance.session_id, Attendance.status)
     ):
         per_session[session_id][status] = count
-    regions = db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk).order_by(Region.name)).all()
+    regions = sorted(
+        db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk)).all(), key=lambda r: sort_key(r[1])
+    )
 
     active = [row for row in all_rows if row.status != STATUS_WITHDRAWN]
     by_status = Counter(row.status for row in all_rows)

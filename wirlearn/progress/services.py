@@ -53,6 +53,7 @@ from sqlalchemy import Select, select
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.auth.models import User
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import local_now
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
@@ -87,6 +88,15 @@ def percent(part: int, whole: int) -> int | None:
 def meets(part: int, whole: int, minimum_percent: int) -> bool:
     """``part / whole >= minimum_percent / 100`` in exact integer arithmetic (nothing to count: met)."""
     return whole <= 0 or part * 100 >= minimum_percent * whole
+
+
+def sessions_needed(attended: int, held: int, still_open: int, minimum_percent: int) -> int | None:
+    """How many of the ``still_open`` sessions must still be attended for the minimum over all
+    ``held + still_open`` sessions: 0 when it is met whatever happens, ``None`` when even all of
+    them would not be enough."""
+    total = held + still_open
+    needed = max(0, -(-(minimum_percent * total) // 100) - attended)
+    return needed if needed <= still_open else None
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -228,6 +238,9 @@ class ParticipantProgress:
     required_modules: int = 0
     required_passed: int = 0
     next_sessions: list[SessionInput] = field(default_factory=list)
+    # Of the sessions still to come (or not recorded yet), how many must be attended for the
+    # overall minimum: None when it cannot be reached any more (see ``sessions_needed``).
+    sessions_needed: int | None = 0
 
     @property
     def withdrawn(self) -> bool:
@@ -442,7 +455,7 @@ def compute_progress(
         # Attendance first: it is what a coordinator must learn early.
         missing.insert(0, text)
     if withdrawn:
-        missing = [_("Abgemeldet: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich.")]
+        missing = [_("Ausgeschieden: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich.")]
 
     upcoming_sessions.sort(key=lambda session: (session.date, session.start_time, session.id))
     return ParticipantProgress(
@@ -464,6 +477,7 @@ def compute_progress(
         sessions_upcoming=upcoming_total,
         sessions_unrecorded=unrecorded_total,
         attendance_percent=percent(attended_total, held_total),
+        sessions_needed=sessions_needed(attended_total, held_total, still_open_total, rules.min_attendance_percent),
         min_attendance_percent=rules.min_attendance_percent,
         attendance_met=overall_met,
         modules_passed=sum(1 for item in module_results if item.assessment == PASSED),
@@ -494,8 +508,8 @@ def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]
         .join(User, User.id == Enrollment.user_id)
         .outerjoin(Region, Region.id == User.region_id)
         .where(Enrollment.id.in_(enrollments_query))
-        .order_by(User.display_name, Enrollment.id)
     ).all()
+    people.sort(key=lambda row: (sort_key(row[4]), row[0]))  # German order, not the database's
     if not people:
         return []
     series_ids = {row[1] for row in people}
@@ -596,14 +610,12 @@ def progress_for_enrollments(enrollment_ids: Iterable[int], today: date | dateti
 
 def series_enrollment_ids(series_id: int) -> list[int]:
     """Every enrollment of a series, in the order ``progress_for_series`` returns them."""
-    return list(
-        db.session.scalars(
-            select(Enrollment.id)
-            .join(User, User.id == Enrollment.user_id)
-            .where(Enrollment.series_id == series_id)
-            .order_by(User.display_name, Enrollment.id)
-        )
-    )
+    rows = db.session.execute(
+        select(Enrollment.id, User.display_name)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.series_id == series_id)
+    ).all()
+    return [enrollment_id for enrollment_id, _name in sorted(rows, key=lambda row: (sort_key(row[1]), row[0]))]
 
 
 def progress_for_series(series_id: int, today: date | datetime | None = None) -> list[ParticipantProgress]:
