@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     register_api_blueprint(app, api.blp)
     app.cli.add_command(cli.issue_certificates)
     app.cli.add_command(cli.keys_cli)
+    app.cli.add_command(cli.certificates_cli)
     add_series_link(app, "certificates.series_certificates", _l("Zertifikate"), ("admin",), order=40)
     add_nav_item(app, "certificates.mine", _l("Meine Zertifikate"), ("coordinator",), order=60)
     signals.attendance_saved.connect(automatic.on_attendance_saved)

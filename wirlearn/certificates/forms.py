@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from wirlearn.certificates.services import REASON_MAX_LENGTH
@@ -33,4 +33,8 @@ class ReissueForm(FlaskForm):
             DataRequired(_l("Bitte geben Sie den Namen an.")),
             Length(max=200, message=_l("Höchstens %(max)d Zeichen.")),
         ],
+    )
+    link_successor = BooleanField(
+        _l("Auf der Prüfseite des bisherigen Zertifikats auf das neue verweisen"),
+        description=_l("Ohne Haken zeigt die alte Prüfseite nur „ersetzt“ und keinen Namen."),
     )

@@ -172,15 +172,17 @@ FLOW_BOTTOM = 50 * mm
 TABLE_FONT_SIZES = (9.5, 8.5, 7.5, 6.5)
 
 
-def render(snapshot: dict[str, Any], code: str, note: StatusNote | None = None) -> bytes:
-    """The certificate as PDF bytes. A long module list is set smaller until the page fits."""
+def render(snapshot: dict[str, Any], code: str, note: StatusNote | None = None, images: dict[int, bytes] | None = None) -> bytes:
+    """The certificate as PDF bytes. A long module list is set smaller until the page fits.
+
+    ``images``: the bytes of the logos and signature images the snapshot's design names."""
     register_fonts()
     buffer = io.BytesIO()
-    _draw(buffer, snapshot, code, note)
+    _draw(buffer, snapshot, code, note, images or {})
     return buffer.getvalue()
 
 
-def _draw(buffer: io.BytesIO, s: dict[str, Any], code: str, note: StatusNote | None) -> None:
+def _draw(buffer: io.BytesIO, s: dict[str, Any], code: str, note: StatusNote | None, images: dict[int, bytes]) -> None:
     canvas = pdfcanvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, lang="de-DE", initialFontName="Fira")
     canvas.setTitle(f"{s['certificate_title']} – {s['holder_name']}")
     canvas.setAuthor(s["issuer_name"] or s["provider"])
