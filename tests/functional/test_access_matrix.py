@@ -168,6 +168,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET certificates.detail": ADMIN,
     "POST certificates.reissue": ADMIN,
     "POST certificates.revoke": ADMIN,
+    "GET certificate_design.page": ADMIN,
+    "POST certificate_design.page": ADMIN,
+    "GET certificate_design.preview": ADMIN,
+    "GET certificate_design.image": ADMIN,
+    "GET certificate_design.handover_pdf": ADMIN,
 }
 
 

@@ -418,6 +418,29 @@ def resign_certificate(certificate: Certificate) -> bool:
     return True
 
 
+PREVIEW_CODE = "MVSTERMVSTERMVSTERMVSTERMVST"
+
+
+def preview_pdf(series: Series) -> bytes:
+    """The certificate of ``series`` as it would be issued now, for a sample holder, with the
+    current design and "MUSTER" across the top: nothing is stored, signed or numbered."""
+    from types import SimpleNamespace
+
+    holder = SimpleNamespace(display_name="Erika Mustermann", subject_uuid="00000000-0000-0000-0000-000000000000", email="")
+    modules = [
+        {"title": module.title, "teaching_units": module.teaching_units}
+        for module in sorted(series.modules, key=lambda item: (item.position, item.id))
+        if module.required
+    ]
+    issued_at = utcnow().replace(microsecond=0)
+    valid_until = add_months(issued_at, series.validity_months) if series.validity_months else None
+    snapshot = build_snapshot(
+        series=series, holder=holder, modules=modules, code=PREVIEW_CODE, issued_at=issued_at, valid_until=valid_until
+    )
+    note = pdf.StatusNote("MUSTER – Vorschau, kein gültiges Zertifikat")
+    return pdf.render(snapshot, PREVIEW_CODE, note, images=design.images_for(snapshot))
+
+
 def status_note(certificate: Certificate) -> pdf.StatusNote | None:
     """What a copy printed after revocation or re-issue says across its top."""
     if certificate.status == "revoked":

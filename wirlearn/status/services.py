@@ -104,9 +104,14 @@ def allocate(series_id: int, base_url: str | None = None) -> StatusEntry:
     return StatusEntry(status_list.id, index, ids.status_list_url(status_list.id, base_url))
 
 
-# Signed list credentials per process: list id → (change counter, base URL, kid, token).
-_signed: dict[int, tuple[int, str, str, str]] = {}
+# Signed list credentials per app (one app per worker process): list id → (change counter, base
+# URL, kid, token). Kept in ``app.extensions`` so two apps in one process (tests) never share it.
+CACHE = "wirlearn_status_lists"
 _lock = threading.Lock()
+
+
+def _cache() -> dict[int, tuple[int, str, str, str]]:
+    return current_app.extensions.setdefault(CACHE, {})
 
 
 def revoked_indices(list_id: int) -> list[int]:
@@ -148,7 +153,7 @@ def signed_list(list_id: int) -> str | None:
     """The signed BitstringStatusListCredential (compact JWS), or None for an unknown list."""
     version = current_version()
     base_url = urls.base_url()
-    cached = _signed.get(list_id)
+    cached = _cache().get(list_id)
     if cached is not None and version is not None and cached[0] == version and cached[1] == base_url:
         return cached[3]
     status_list = db.session.get(StatusList, list_id)
@@ -161,10 +166,10 @@ def signed_list(list_id: int) -> str | None:
     token = signing.sign(claims, key, kid=ids.key_url(key.kid, base_url))
     if version is not None:
         with _lock:
-            _signed[list_id] = (version, base_url, key.kid, token)
+            _cache()[list_id] = (version, base_url, key.kid, token)
     return token
 
 
 def clear_cache() -> None:
     with _lock:
-        _signed.clear()
+        _cache().clear()
