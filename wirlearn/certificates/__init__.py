@@ -8,11 +8,12 @@ def register(app: Flask) -> None:
     import wirlearn.models  # noqa: F401 - complete metadata
     from wirlearn import signals
     from wirlearn.api import register_api_blueprint
-    from wirlearn.certificates import api, automatic, cli, design_views, views
+    from wirlearn.certificates import api, automatic, cli, design_views, sharing, views
     from wirlearn.core.navigation import add_nav_item, add_series_link
 
     app.register_blueprint(views.bp)
     app.register_blueprint(design_views.bp)
+    app.add_template_global(sharing.linkedin_url_for_code, "certificate_linkedin_url")
     register_api_blueprint(app, api.blp)
     app.cli.add_command(cli.issue_certificates)
     app.cli.add_command(cli.keys_cli)

@@ -3,7 +3,7 @@ holder and admins; anyone else gets the same 404 as for an unknown code)."""
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -110,10 +110,12 @@ def credential(code: str):
 @blp.alt_response(404, description="Unknown code, or not yours (problem+json)")
 @api_roles()
 def pdf(code: str):
-    """The printable certificate (holder and admins)."""
+    """The printable certificate (holder and admins); ``?inline=1`` opens it in the browser
+    (to print) instead of downloading it."""
     certificate = _own_certificate(code)
+    disposition = "inline" if request.args.get("inline") == "1" else "attachment"
     return Response(
         services.pdf_bytes(certificate),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{services.pdf_filename(certificate)}"'},
+        headers={"Content-Disposition": f'{disposition}; filename="{services.pdf_filename(certificate)}"'},
     )

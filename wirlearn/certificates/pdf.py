@@ -216,6 +216,7 @@ def render_handover(series_title: str, items: list[PrintItem], images: dict[int,
 def _cover(canvas, series_title: str, items: list[PrintItem], printed_on: str) -> None:
     cell = _style("cover-cell", "Fira", 9.5, align=TA_LEFT)
     head = _style("cover-head", "Fira-SemiBold", 9.5, align=TA_LEFT)
+    code_cell = _style("cover-code", "Fira", 8.5, align=TA_LEFT)
     rows = [[_paragraph(text, head) for text in ("Nr.", "Name", "Gebietskörperschaft", "Prüfcode")]]
     for number, item in enumerate(items, start=1):
         rows.append(
@@ -223,10 +224,10 @@ def _cover(canvas, series_title: str, items: list[PrintItem], printed_on: str) -
                 _paragraph(str(number), cell),
                 _paragraph(item.snapshot["holder_name"], cell),
                 _paragraph(item.region or "–", cell),
-                _paragraph(codes.grouped(item.code), cell),
+                _paragraph(codes.grouped(item.code), code_cell),
             ]
         )
-    table = Table(rows, colWidths=[12 * mm, None, 55 * mm, 52 * mm], repeatRows=1)
+    table = Table(rows, colWidths=[11 * mm, None, 44 * mm, 68 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
