@@ -296,7 +296,10 @@ def test_credential_and_pdf_for_the_holder_and_admins_only(
     for user in (coordinator, admin):
         headers = token_for(client, user)
         response = client.get(f"/api/v1/certificates/{code.lower()}/credential", headers=headers)
-        assert response.status_code == 200 and response.mimetype == "application/jwt"
+        # OB 3.0 "Open Badges Document Formats": a VC-JWT as a web resource is text/plain, as a
+        # file it ends in .jwt.
+        assert response.status_code == 200 and response.mimetype == "text/plain"
+        assert response.headers["Content-Disposition"].endswith('.jwt"')
         assert independent_check(client, response.get_data(as_text=True))["jti"].endswith(code)
         response = client.get(f"/api/v1/certificates/{code}/pdf", headers=headers)
         assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -19,7 +19,9 @@ from wirlearn.programme.access import enrollment_of
 
 blp = Blueprint("api_certificates", __name__, url_prefix=API_PREFIX, description="Certificates")
 
-CREDENTIAL_MIME = "application/jwt"
+# Open Badges 3.0, "Open Badges Document Formats": a VC-JWT served as a web resource SHOULD be
+# text/plain; the file name ends in .jwt.
+CREDENTIAL_MIME = "text/plain"
 
 
 class IssueRequestSchema(Schema):
