@@ -6,6 +6,9 @@ costs when issuing.
   before each run; median). Target ≤ 50 ms.
 * **status list endpoint vs JWKS**: ``GET /ob/status/{id}`` and ``GET /.well-known/jwks.json``
   under gunicorn (production configuration), wrk as in ``load``. Target ≥ 0.9 × JWKS.
+* **revocation in the list after**: a certificate revoked and committed in another process; the
+  time until ``/ob/status/{id}`` (served by the gunicorn workers, which had the list cached)
+  shows its bit set. Target ≤ 1 s.
 * **issuing with vs without a status entry**: the same batch issued twice in fresh series in one
   process, alternately, once with the random status-list entry and once with allocation stubbed
   out (what issuing cost before this change). Target ≤ 1.05 ×.
@@ -55,6 +58,45 @@ def _build_times(ctx: Context, url: str, runs: int) -> tuple[float, int, int]:
         db.session.remove()
         db.engine.dispose()
     return statistics.median(times), list_id, max(1, len(codes) // 10)
+
+
+def _bit_after_revocation(ctx: Context, url: str, server: Server, list_id: int, deadline: float = 5.0) -> float | None:
+    """Seconds from the commit of a revocation until the served list shows the bit (None: not
+    within ``deadline``). Several requests per poll, so every worker answers."""
+    import base64
+    import json
+    import urllib.request
+
+    from sqlalchemy import select
+
+    from wirlearn.certificates.models import Certificate
+    from wirlearn.extensions import db
+    from wirlearn.status import bitstring
+
+    app = in_process_app(ctx, url)
+    with app.app_context():
+        code, index = db.session.execute(
+            select(Certificate.code, Certificate.status_index)
+            .where(Certificate.status_list_id == list_id, Certificate.status == "valid")
+            .limit(1)
+        ).one()
+        db.session.remove()
+        db.engine.dispose()
+
+    def bit() -> int:
+        with urllib.request.urlopen(f"{server.base_url}/ob/status/{list_id}", timeout=5) as response:  # noqa: S310 - loopback
+            payload = response.read().split(b".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
+        return bitstring.bit(bitstring.decode(claims["credentialSubject"]["encodedList"]), index)
+
+    # Every worker serves (and caches) the list with the bit still 0 first.
+    if any(bit() for _warm in range(4 * configured_workers())):
+        raise RuntimeError("the certificate's bit was set before the revocation")
+    committed = certs.revoke(app, code)
+    while time.monotonic() - committed < deadline:
+        if all(bit() == 1 for _request in range(2 * configured_workers())):
+            return time.monotonic() - committed
+    return None
 
 
 def _issue_without_entry(ctx: Context, url: str, count: int) -> tuple[float, int]:
@@ -114,6 +156,20 @@ def run(ctx: Context) -> list[Row]:
                     "≥ 0.9×",
                     ratio is not None and ratio >= 0.9 and status.errors == 0,
                     data={"status": status.as_dict(), "jwks": jwks.as_dict()},
+                )
+            )
+            visible = _bit_after_revocation(ctx, url, server, list_id)
+            ctx.log(f"revoked bit in the served list after {visible if visible is not None else 'more than 5'} s")
+            rows.append(
+                Row(
+                    SECTION,
+                    f"revocation in the served status list after, {LABELS[kind]}",
+                    f"{visible:.3f} s" if visible is not None else "> 5 s",
+                    "1 s",
+                    visible if visible is not None else None,
+                    "≤ 1 s",
+                    visible is not None and visible <= 1.0,
+                    data={"seconds": visible},
                 )
             )
             server.stop()
