@@ -1,6 +1,7 @@
 """Screenshots for the documentation, taken from the demo programme in a real browser.
 
     .venv/bin/python tools/screenshots.py            # writes docs/img/*.png
+    .venv/bin/python tools/screenshots.py certificate-design certificate-pdf   # only these
 
 Seeds a throwaway SQLite database, serves the app on a free loopback port and drives Debian's
 Chromium. Pages that do not exist (yet) are skipped with a note.
@@ -40,7 +41,9 @@ SHOTS = [
     ("overview-wide", "admin@wir-hessen.example", "/programm/reihen/1#teilnehmende", (1366, 900)),
     ("dashboard-certified-phone", "{holder}", "/", (390, 844)),
     ("accessibility", None, "/barrierefreiheit", (1280, 900)),
+    ("certificate-design", "admin@wir-hessen.example", "/verwaltung/reihen/1/zertifikate/gestaltung", (1366, 900)),
 ]
+PDF_SHOTS = ["certificate-pdf"]  # the issued certificate's first page, rendered with pdftoppm
 
 
 def build_app(folder: Path):
@@ -68,19 +71,42 @@ def build_app(folder: Path):
         app.config["DOCS_HOLDER_EMAIL"] = db.session.scalar(
             select(User.email).join(Enrollment, Enrollment.user_id == User.id).where(Enrollment.id == first.enrollment_id)
         )
+        app.config["DOCS_CERTIFICATE_CODE"] = issued.code
     return app
 
 
+def certificate_pdf(app, folder: Path) -> None:
+    """The demo certificate's first page as a picture (needs poppler-utils' pdftoppm)."""
+    import shutil
+    import subprocess
+
+    from wirlearn.certificates.services import certificate_by_code, pdf_bytes
+
+    if shutil.which("pdftoppm") is None:
+        print("skipped certificate-pdf: pdftoppm is missing (apt-get install poppler-utils)")
+        return
+    with app.app_context():
+        (folder / "certificate.pdf").write_bytes(pdf_bytes(certificate_by_code(app.config["DOCS_CERTIFICATE_CODE"])))
+    command = ["pdftoppm", "-r", "70", "-png", "-singlefile", str(folder / "certificate.pdf"), str(OUT / "certificate-pdf")]
+    subprocess.run(command, check=True)
+    print("wrote docs/img/certificate-pdf.png")
+
+
 def main() -> None:
+    wanted = set(sys.argv[1:])
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         app = build_app(Path(tmp))
+        if not wanted or wanted & set(PDF_SHOTS):
+            certificate_pdf(app, Path(tmp))
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             for name, email, path, (width, height) in SHOTS:
+                if wanted and name not in wanted:
+                    continue
                 context = browser.new_context(locale="de-DE", viewport={"width": width, "height": height}, device_scale_factor=1)
                 page = context.new_page()
                 if email:

@@ -16,6 +16,7 @@ FEATURES = (
     "wirlearn.assessments",
     "wirlearn.progress",
     "wirlearn.certificates",
+    "wirlearn.status",
     "wirlearn.verify",
     "wirlearn.mail",
     "wirlearn.demo",

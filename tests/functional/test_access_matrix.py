@@ -151,6 +151,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET verify.lookup /v": PUBLIC,
     "GET verify.lookup /v/": PUBLIC,
     "GET verify.certificate": PUBLIC,
+    # what the ids inside a credential resolve to
+    "GET verify.ob_key": PUBLIC,
+    "GET verify.ob_issuer": PUBLIC,
+    "GET verify.ob_achievement": PUBLIC,
+    "GET verify.ob_image": PUBLIC,
+    "GET status.status_list": PUBLIC,
     "GET api_verify.verify": PUBLIC,
     "GET certificates.mine": profile("coordinator", "other_coordinator"),
     "GET api_certificates.credential": OWNER_AND_ADMIN,
@@ -165,6 +171,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET certificates.detail": ADMIN,
     "POST certificates.reissue": ADMIN,
     "POST certificates.revoke": ADMIN,
+    "GET certificate_design.page": ADMIN,
+    "POST certificate_design.page": ADMIN,
+    "GET certificate_design.preview": ADMIN,
+    "GET certificate_design.image": ADMIN,
+    "GET certificate_design.handover_pdf": ADMIN,
 }
 
 
@@ -191,6 +202,12 @@ def sample_values(app, programme, coordinator) -> dict:
         queue_message("invitation", "access-matrix", to_address=coordinator.email, user_id=coordinator.id)
         message_id = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == "access-matrix"))
         feed_token = mail_services.new_calendar_token(coordinator.id)
+        from tests.certificate_support import add_logo
+        from wirlearn.certificates.models import Certificate
+
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        kid, list_id = certificate.kid, certificate.status_list_id
+        logo_id = add_logo(main.id)
         db.session.commit()
     return {
         "series_id": main.id,
@@ -205,6 +222,9 @@ def sample_values(app, programme, coordinator) -> dict:
         "code": code,
         "message_id": message_id,
         "feed_token": feed_token,
+        "kid": kid,
+        "list_id": list_id,
+        "image_id": logo_id,
     }
 
 

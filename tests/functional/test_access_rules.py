@@ -29,6 +29,12 @@ PUBLIC_ENDPOINTS = {
     "verify.lookup",
     "verify.jwks",
     "api_verify.verify",
+    # What the ids inside a credential resolve to (Open Badges 3.0: every id dereferenceable).
+    "verify.ob_key",
+    "verify.ob_issuer",
+    "verify.ob_achievement",
+    "verify.ob_image",
+    "status.status_list",
 }
 
 
