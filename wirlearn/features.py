@@ -13,6 +13,7 @@ FEATURES = (
     "wirlearn.users",
     "wirlearn.programme",
     "wirlearn.attendance",
+    "wirlearn.checkin",
     "wirlearn.assessments",
     "wirlearn.progress",
     "wirlearn.certificates",

@@ -27,6 +27,9 @@ PUBLIC_ENDPOINTS = {
     "verify.lookup",
     "verify.jwks",
     "api_verify.verify",
+    # The address a self check-in QR code carries: only checks the rotating code, then leads
+    # to the sign-in.
+    "checkin.scan",
 }
 
 

@@ -63,6 +63,12 @@ class SeriesForm(FlaskForm):
         validators=[Optional(), NumberRange(0, 23, _l("Bitte eine volle Stunde von 0 bis 23 eingeben."))],
     )
 
+    checkin_late_after_minutes = GermanIntegerField(
+        _l("Selbst-Check-in: „verspätet“ ab Minute"),
+        default=15,
+        validators=[Optional(), NumberRange(0, 600, _l("Bitte eine Zahl von 0 bis 600 eingeben."))],
+    )
+
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError(_l("Das Ende darf nicht vor dem Beginn liegen."))
@@ -86,11 +92,16 @@ class SeriesForm(FlaskForm):
                 "validity_months",
                 "auto_issue",
                 "reminder_hour",
+                "checkin_late_after_minutes",
             )
         } | {
             "issuer_name": (self.issuer_name.data or "").strip(),
             "place": (self.place.data or "").strip(),
             "description": (self.description.data or "").strip(),
+            # Left empty: the usual quarter of an hour.
+            "checkin_late_after_minutes": 15
+            if self.checkin_late_after_minutes.data is None
+            else self.checkin_late_after_minutes.data,
         }
 
 

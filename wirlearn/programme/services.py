@@ -40,6 +40,7 @@ SERIES_FIELDS = (
     "validity_months",
     "auto_issue",
     "reminder_hour",
+    "checkin_late_after_minutes",
 )
 MODULE_FIELDS = ("title", "description", "teaching_units", "required", "assessment_kind", "max_points", "pass_mark")
 RULE_FIELDS = ("min_attendance_percent", "min_module_attendance_percent", "excused_counts", "late_counts")
