@@ -14,6 +14,7 @@ FEATURES = (
     "wirlearn.programme",
     "wirlearn.attendance",
     "wirlearn.checkin",
+    "wirlearn.offline",
     "wirlearn.assessments",
     "wirlearn.progress",
     "wirlearn.certificates",

@@ -134,6 +134,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST checkin.confirm": SIGNED_IN,
     "GET api_checkin.CheckInToken": SERIES_STAFF,
     "POST api_checkin.CheckIn": SIGNED_IN,
+    # offline roll call: the service worker and its fallback page carry no data
+    "GET offline.service_worker": PUBLIC,
+    "GET offline.fallback": PUBLIC,
+    "GET offline.manifest": STAFF,
     "GET api_programme.series_index": SIGNED_IN,
     # assessments
     "GET api_assessments.ModuleAssessments": SERIES_STAFF,

@@ -30,6 +30,9 @@ PUBLIC_ENDPOINTS = {
     # The address a self check-in QR code carries: only checks the rotating code, then leads
     # to the sign-in.
     "checkin.scan",
+    # The offline roll call's service worker script and the page it shows without a network.
+    "offline.service_worker",
+    "offline.fallback",
 }
 
 
