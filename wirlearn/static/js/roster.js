@@ -195,11 +195,14 @@
     if (!bar || bar.contains(event.target)) {
       return;
     }
-    var barTop = bar.getBoundingClientRect().top;
-    var bottom = event.target.getBoundingClientRect().bottom;
-    if (bottom > barTop - 8) {
-      window.scrollBy(0, bottom - barTop + 16);
-    }
+    // A status is a visually hidden radio button; what the user sees focused is its label.
+    var visible = event.target.type === "radio" && event.target.nextElementSibling ? event.target.nextElementSibling : event.target;
+    window.requestAnimationFrame(function () {
+      var overlap = visible.getBoundingClientRect().bottom - (bar.getBoundingClientRect().top - 12);
+      if (overlap > 0) {
+        window.scrollBy({ top: overlap, behavior: "instant" });
+      }
+    });
   });
   form.addEventListener("keydown", function (event) {
     // Enter in a note field does not send the whole list (the form's default button is
