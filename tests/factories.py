@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -134,8 +134,10 @@ class Factory:
                     db.session.flush()
                     by_module[module.id].append(session.id)
                     session_ids.append((session.date, session.id))
+            # Enrolled when the series began (sessions before an enrolment count differently).
+            enrolled_at = datetime.combine(values["start_date"] or today - timedelta(days=90), time(8, 0))
             for ref in coordinators:
-                db.session.add(Enrollment(series_id=series.id, user_id=ref.id, status="active"))
+                db.session.add(Enrollment(series_id=series.id, user_id=ref.id, status="active", enrolled_at=enrolled_at))
             db.session.commit()
             ordered = [session_id for _day, session_id in sorted(session_ids)]
             return SeriesRef(series.id, module_ids, ordered, by_module)

@@ -52,6 +52,9 @@ class SeriesForm(FlaskForm):
     min_module_attendance_percent = GermanIntegerField(_l("Mindestanwesenheit je Modul (%)"), validators=[Optional(), PERCENT])
     excused_counts = BooleanField(_l("„Entschuldigt“ zählt als anwesend"))
     late_counts = BooleanField(_l("„Verspätet“ zählt als anwesend"), default=True)
+    sessions_before_enrollment_count = BooleanField(
+        _l("Termine vor der Einschreibung zählen (sonst zählen sie weder dafür noch dagegen)")
+    )
     validity_months = GermanIntegerField(
         _l("Gültigkeit des Zertifikats (Monate)"),
         validators=[Optional(), NumberRange(1, 1200, _l("Bitte eine Zahl von 1 bis 1200 eingeben."))],
@@ -89,6 +92,7 @@ class SeriesForm(FlaskForm):
                 "min_module_attendance_percent",
                 "excused_counts",
                 "late_counts",
+                "sessions_before_enrollment_count",
                 "validity_months",
                 "auto_issue",
                 "reminder_hour",

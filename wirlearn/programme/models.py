@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wirlearn.core.dbtypes import enum_check
@@ -65,6 +65,9 @@ class Series(db.Model):
     reminder_hour: Mapped[int | None]
     # Self check-in: who checks in more than this many minutes after the start is "late".
     checkin_late_after_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    # Late enrolment: whether sessions held before someone's enrolment date count for them
+    # (as absences unless recorded); default: they count neither way.
+    sessions_before_enrollment_count: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     modules: Mapped[list[Module]] = relationship(
