@@ -168,6 +168,14 @@ def test_participant_checks_in_with_the_rotating_code(app, live_server, new_page
     expect(waiting).to_contain_text("Ayşe Yılmaz")
     assert_accessible(tablet, "self check-in (trainer)")
     code_url = tablet.locator("[data-checkin-url]").get_attribute("href")
+    # The code on the screen carries that address (decoded from the pixels, as a phone would).
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(tablet.locator("[data-checkin-qr]").screenshot())))
+    assert [code.text for code in decoded] in ([code_url], [tablet.locator("[data-checkin-url]").get_attribute("href")])
     found = re.search(rf"/c/{session_id}/[A-Za-z0-9_-]{{16}}$", code_url)
     assert found
     code_url = live_server + found.group(0)  # BASE_URL of the tests is not this server
@@ -181,6 +189,11 @@ def test_participant_checks_in_with_the_rotating_code(app, live_server, new_page
     phone.get_by_role("button", name="Anmelden").click()
     phone.get_by_role("button", name="Anwesenheit bestätigen").click()
     expect(phone.get_by_text("Sie sind eingecheckt: anwesend.")).to_be_visible()
+    tablet_roster = new_page("tablet")
+    sign_in(tablet_roster, live_server, trainer)
+    tablet_roster.goto(f"{live_server}/termine/{session_id}/anwesenheit")
+    expect(tablet_roster.get_by_text("Liste noch nicht gespeichert; 1 Person per Selbst-Check-in erfasst.")).to_be_visible()
+    expect(roster_row(tablet_roster, "Ayşe Yılmaz").get_by_label("anwesend", exact=True)).to_be_checked()
     assert_accessible(phone, "self check-in (participant)")
     screenshot(phone, "checkin-participant")
 
