@@ -118,6 +118,21 @@ def test_roll_call_survives_network_loss_reload_and_closed_tab(app, live_server,
         context.close()
 
 
+def test_signing_out_clears_the_device(live_server, new_page, trainer, seminar):
+    _series, session_id, _people = seminar
+    page = new_page("phone")
+    sign_in(page, live_server, trainer)
+    expect(page.locator("html[data-offline-ready]")).to_have_count(1, timeout=15_000)
+    kept = page.evaluate("caches.open('wirlearn-offline-v1').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
+    assert "/training" in kept and f"/termine/{session_id}/anwesenheit" in kept
+    assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == ["wirlearn-offline"]
+    page.get_by_role("button", name="Abmelden").click()
+    expect(page.get_by_text("Sie haben sich abgemeldet.")).to_be_visible()
+    assert page.evaluate("caches.keys()") == []
+    assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+    assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == []
+
+
 def test_a_save_by_another_trainer_meanwhile_opens_the_conflict_view(app, live_server, browser, trainer, other_trainer, seminar):
     _series, session_id, people = seminar
     from tests.browser.conftest import TABLET

@@ -230,7 +230,12 @@
           document.documentElement.setAttribute("data-offline-ready", String(event.data.kept));
         }
       });
-      if (navigator.onLine && registration.active) {
+      // The start page refreshes the kept rosters every time; other pages at most every
+      // ten minutes (each refresh fetches every kept roster once).
+      var last = Number(window.localStorage.getItem("wirlearn-offline-refreshed") || 0);
+      var onStart = window.location.pathname === "/training";
+      if (navigator.onLine && registration.active && (onStart || Date.now() - last > 10 * 60 * 1000)) {
+        window.localStorage.setItem("wirlearn-offline-refreshed", String(Date.now()));
         registration.active.postMessage({ type: "refresh", manifest: script.getAttribute("data-manifest") });
       }
     })["catch"](function () { /* no worker (private mode): the pages still work online */ });
