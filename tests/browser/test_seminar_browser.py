@@ -118,6 +118,48 @@ def test_roll_call_survives_network_loss_reload_and_closed_tab(app, live_server,
         context.close()
 
 
+def test_marks_survive_a_browser_restart(app, live_server, browser, trainer, seminar, tmp_path):
+    """A real profile on disk: the browser is closed with marks waiting and started again."""
+    _series, session_id, _people = seminar
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TABLET
+
+    def start(offline: bool):
+        context = browser.browser_type.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            locale="de-DE",
+            offline=offline,
+            **TABLET,
+        )
+        context.set_default_timeout(10_000)
+        return context
+
+    context = start(offline=False)
+    page = context.pages[0] if context.pages else context.new_page()
+    url = open_roster_and_go_offline(page, live_server, trainer, session_id)
+    mark_three(page)
+    expect(page.locator(".offline-banner")).to_have_text(re.compile("Offline – 3 Änderungen"))
+    context.close()
+
+    context = start(offline=True)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(url)
+        expect(roster_row(page, "Đorđe Petrović").get_by_label("verspätet", exact=True)).to_be_checked()
+        expect(page.locator(".offline-banner")).to_have_text(re.compile("Offline – 3 Änderungen"))
+        context.set_offline(False)
+        # The sign-in may have ended with the browser; then the banner asks for it and signing in sends.
+        page.goto(f"{live_server}/anmelden")
+        if page.get_by_label("E-Mail-Adresse").count():
+            sign_in(page, live_server, trainer)
+        page.goto(url)
+        expect(page.get_by_text(re.compile("Zuletzt geändert von Tina Trainer am"))).to_be_visible(timeout=15_000)
+        assert saved_statuses(app, session_id) == (["excused", "late", "present"], 3, 1)
+    finally:
+        context.close()
+
+
 def test_signing_out_clears_the_device(live_server, new_page, trainer, seminar):
     _series, session_id, _people = seminar
     page = new_page("phone")
