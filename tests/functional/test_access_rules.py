@@ -12,6 +12,12 @@ PUBLIC_ENDPOINTS = {
     "core.privacy",
     "core.imprint",
     "core.health",
+    # The address a self check-in QR code carries: only checks the rotating code, then leads
+    # to the sign-in.
+    "checkin.scan",
+    # The offline roll call's service worker script and the page it shows without a network.
+    "offline.service_worker",
+    "offline.fallback",
     "auth.login",
     "auth.second_factor",  # between password and code: not signed in yet
     "auth.set_password",
@@ -27,12 +33,6 @@ PUBLIC_ENDPOINTS = {
     "verify.lookup",
     "verify.jwks",
     "api_verify.verify",
-    # The address a self check-in QR code carries: only checks the rotating code, then leads
-    # to the sign-in.
-    "checkin.scan",
-    # The offline roll call's service worker script and the page it shows without a network.
-    "offline.service_worker",
-    "offline.fallback",
 }
 
 

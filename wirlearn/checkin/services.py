@@ -15,9 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from wirlearn import signals
 from wirlearn.attendance.models import Attendance
-from wirlearn.attendance.services import person_sort_key
+from wirlearn.attendance.services import load_roster
 from wirlearn.audit.services import record
-from wirlearn.auth.models import User
 from wirlearn.core.timeutil import local_now, utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Series, Session
@@ -175,20 +174,19 @@ class LiveList:
     waiting: list[LiveRow]
 
 
-def live_list(session_id: int, series_id: int) -> LiveList:
-    """Who has a mark (checked in, or set by a trainer) and who has not: one query, whatever
-    the number of participants or refreshes."""
-    rows = db.session.execute(
-        select(User.id, User.display_name, Attendance.status, Attendance.updated_by_id)
-        .select_from(Enrollment)
-        .join(User, Enrollment.user_id == User.id)
-        .outerjoin(Attendance, (Attendance.enrollment_id == Enrollment.id) & (Attendance.session_id == session_id))
-        .where(Enrollment.series_id == series_id, Enrollment.status != "withdrawn")
-    ).all()
-    people = sorted(
-        (LiveRow(user_id, name, status, updated_by == user_id) for user_id, name, status, updated_by in rows),
-        key=lambda row: person_sort_key(row.name),
+def live_list(session_id: int) -> LiveList:
+    """Who has a mark (checked in, or set by a trainer) and who has not, in the roster's order:
+    the roster's fixed number of queries plus one, whatever the number of participants."""
+    roster = load_roster(session_id)
+    rows = roster.rows if roster else []
+    self_checked = set(
+        db.session.scalars(
+            select(Enrollment.user_id)
+            .join(Attendance, Attendance.enrollment_id == Enrollment.id)
+            .where(Attendance.session_id == session_id, Attendance.updated_by_id == Enrollment.user_id)
+        )
     )
+    people = [LiveRow(row.user_id, row.name, row.status, row.user_id in self_checked) for row in rows]
     return LiveList(
         checked_in=[row for row in people if row.status],
         waiting=[row for row in people if not row.status],

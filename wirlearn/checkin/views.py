@@ -39,7 +39,7 @@ def _state(head: services.SessionHead) -> dict:
     """What the trainer's screen shows right now (the page and its JSON)."""
     current = tokens.current_token(head.session.id)
     url = public_url_for("checkin.scan", session_id=head.session.id, token=current.token)
-    live = services.live_list(head.session.id, head.series.id)
+    live = services.live_list(head.session.id)
     problem = services.refusal(head)
     return {
         "open": problem is None,
