@@ -220,6 +220,11 @@
       return;
     }
     var submitter = event.submitter;
+    if (submitter && submitter.value === "save" && offline) {
+      // The form now carries every mark that waited on the device (they were filled in on
+      // load): the server decides about them, the device forgets them.
+      offline.remove(sessionId);
+    }
     if (submitter && submitter.value === "save") {
       // Let this submit go through, then keep further clicks from sending it again.
       window.setTimeout(function () {
