@@ -3,6 +3,8 @@ the address the QR code points to, and the participant's confirmation."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -21,6 +23,14 @@ bp = Blueprint("checkin", __name__)
 # After a valid scan, signing in may take a while: the scan is remembered this long.
 GRANT_SECONDS = 600
 LIVE_REFRESH_SECONDS = 4
+
+
+@lru_cache(maxsize=256)
+def _qr(url: str) -> str:
+    """The QR image of a check-in address. The address changes every 15 seconds while the
+    screen asks every few: drawing it (about 14 ms) once per address is enough. A pure
+    function of its argument, so each app process may keep its own copies."""
+    return qr_data_url(url)
 
 
 def _grants() -> URLSafeTimedSerializer:
@@ -45,7 +55,7 @@ def _state(head: services.SessionHead) -> dict:
         "open": problem is None,
         "problem": problem.message if problem else None,
         "url": url,
-        "qr": qr_data_url(url) if problem is None else None,
+        "qr": _qr(url) if problem is None else None,
         "refresh_in": current.refresh_in,
         "checked_in": [
             {"name": row.name, "status": row.status, "label": status_label(row.status), "self": row.self_checked_in}
