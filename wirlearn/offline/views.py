@@ -20,6 +20,7 @@ SHELL_ASSETS = (
     "vendor/kern/kern.min.css",
     "css/app.css",
     "css/trainer.css",
+    "css/offline.css",
     "js/roster.js",
     "js/offline.js",
     "img/favicon.svg",

@@ -66,6 +66,10 @@
   }
 
   // -- the banner ---------------------------------------------------------------------------
+  var style = document.createElement("link");
+  style.rel = "stylesheet";
+  style.href = script.getAttribute("data-css");
+  document.head.appendChild(style);
   var banner = document.createElement("div");
   banner.className = "offline-banner";
   banner.setAttribute("role", "status");
