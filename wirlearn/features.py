@@ -13,6 +13,8 @@ FEATURES = (
     "wirlearn.users",
     "wirlearn.programme",
     "wirlearn.attendance",
+    "wirlearn.checkin",
+    "wirlearn.offline",
     "wirlearn.assessments",
     "wirlearn.progress",
     "wirlearn.certificates",

@@ -127,6 +127,19 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET attendance.export": SERIES_STAFF,
     "GET api_attendance.SessionAttendance": SERIES_STAFF,
     "PUT api_attendance.SessionAttendance": SERIES_STAFF,
+    # self check-in: the code and the live list for the series' trainers; the address the QR
+    # code carries is public (a stale code explains itself); checking in needs a sign-in
+    "GET checkin.trainer": SERIES_STAFF,
+    "GET checkin.trainer_state": SERIES_STAFF,
+    "GET checkin.scan": PUBLIC,
+    "GET checkin.confirm": SIGNED_IN,
+    "POST checkin.confirm": SIGNED_IN,
+    "GET api_checkin.CheckInToken": SERIES_STAFF,
+    "POST api_checkin.CheckIn": SIGNED_IN,
+    # offline roll call: the service worker and its fallback page carry no data
+    "GET offline.service_worker": PUBLIC,
+    "GET offline.fallback": PUBLIC,
+    "GET offline.manifest": STAFF,
     "GET api_programme.series_index": SIGNED_IN,
     # assessments
     "GET api_assessments.ModuleAssessments": SERIES_STAFF,
@@ -218,6 +231,7 @@ def sample_values(app, programme, coordinator) -> dict:
         "region_id": coordinator.region_id,
         "token": token,
         "filename": "css/app.css",
+        "grant": "not-a-grant",
         "fmt": "csv",
         "code": code,
         "message_id": message_id,
@@ -292,6 +306,7 @@ BODIES = {
         "records": [{"user_id": values["user_id"], "status": "present"}],
     },
     "PUT api_assessments.ParticipantAssessment": lambda values: {"result": "passed"},
+    "POST api_checkin.CheckIn": lambda values: {"token": "x" * 16},
 }
 
 
