@@ -9,6 +9,7 @@ from wirlearn.certificates.models import Certificate, CertificateDesign, DesignI
 from wirlearn.core.changes import DataVersion
 from wirlearn.mail.models import ForecastState, MailPreference, OutboxMessage
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
+from wirlearn.progress.models import ProgressRecord
 from wirlearn.status.models import StatusList
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "MailPreference",
     "Module",
     "OutboxMessage",
+    "ProgressRecord",
     "RecoveryCode",
     "Region",
     "RosterSubmission",

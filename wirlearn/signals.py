@@ -35,3 +35,7 @@ session_changed = _signals.signal("session-changed")
 
 session_cancelled = _signals.signal("session-cancelled")
 """A session is about to be deleted. sender: the Session, still loaded with its module."""
+
+progress_kept = _signals.signal("progress-kept")
+"""Kept progress records were rewritten (wirlearn.progress.kept). sender: the series id (int);
+kwargs: enrollment_ids (list[int]). Sent inside the writing transaction, once per chunk."""
