@@ -18,6 +18,7 @@ FEATURES = (
     "wirlearn.certificates",
     "wirlearn.verify",
     "wirlearn.mail",
+    "wirlearn.lti",
     "wirlearn.demo",
     "wirlearn.ops",
 )

@@ -7,6 +7,7 @@ from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import RecoveryCode, User, UserRole
 from wirlearn.certificates.models import Certificate, SigningKey
 from wirlearn.core.changes import DataVersion
+from wirlearn.lti.models import LtiContext, LtiLaunch, LtiLineItem, LtiPlatform, LtiScore, LtiSync, LtiToolKey, LtiUserLink
 from wirlearn.mail.models import ForecastState, MailPreference, OutboxMessage
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
 
@@ -18,6 +19,14 @@ __all__ = [
     "DataVersion",
     "Enrollment",
     "ForecastState",
+    "LtiContext",
+    "LtiLaunch",
+    "LtiLineItem",
+    "LtiPlatform",
+    "LtiScore",
+    "LtiSync",
+    "LtiToolKey",
+    "LtiUserLink",
     "MailPreference",
     "Module",
     "OutboxMessage",
