@@ -41,7 +41,7 @@ FIELD_LABELS = {
     "title": _l("Titel"),
     "series_id": _l("Reihe"),
     "enrolled": _l("eingeschrieben"),
-    "created": _l("Konten angelegt"),
+    "no_account": _l("noch ohne Konto"),
     "unchanged": _l("unverändert"),
     "needs_link": _l("Verbindung nötig"),
     "left": _l("nicht mehr im Kurs"),
