@@ -309,3 +309,84 @@ def serve():
     yield fake
     server.shutdown()
     thread.join(timeout=5)
+
+
+def sample_values(app, programme) -> dict:
+    """LTI objects for the tests that walk every route (access matrix, CSRF, headers): a
+    registration, a course linked to the main series, a launch by the series' trainer, a sync
+    and a failed score. Service URLs point at a closed local port: nothing leaves the machine."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from wirlearn.core.timeutil import utcnow
+    from wirlearn.extensions import db
+    from wirlearn.lti import keys
+    from wirlearn.lti.models import LtiContext, LtiLaunch, LtiPlatform, LtiScore, LtiSync
+    from wirlearn.programme.models import session_trainers
+
+    closed = "http://127.0.0.1:9"
+    main = programme["main"]
+    with app.app_context():
+        keys.current_key()
+        trainer_id = db.session.scalar(
+            select(session_trainers.c.user_id).where(session_trainers.c.session_id == main.session_ids[0])
+        )
+        platform = LtiPlatform(
+            name="Moodle (Stichprobe)",
+            issuer=closed,
+            client_id="sample",
+            deployment_ids=["1"],
+            auth_login_url=closed + "/auth",
+            token_url=closed + "/token",
+            jwks_url=closed + "/jwks",
+        )
+        db.session.add(platform)
+        db.session.flush()
+        context = LtiContext(platform_id=platform.id, context_id="course-1", title="Kurs", series_id=main.id, ags_scopes=[])
+        context.lineitems_url = closed + "/lineitems"
+        db.session.add(context)
+        now = utcnow()
+        launch = LtiLaunch(
+            platform_id=platform.id,
+            state_hash="0" * 64,
+            nonce="sample-nonce",
+            created_at=now,
+            expires_at=now + timedelta(minutes=10),
+            used_at=now,
+            claims={
+                "message_type": "LtiDeepLinkingRequest",
+                "deployment_id": "1",
+                "sub": "sample-trainer",
+                "role": "instructor",
+                "context_id": "course-1",
+                "context_title": "Kurs",
+                "deep_link_return_url": closed + "/return",
+                "user_id": trainer_id,
+            },
+        )
+        db.session.add(launch)
+        db.session.flush()
+        sync = LtiSync(
+            context_id=context.id,
+            status="done",
+            summary={"enrolled": [], "unchanged": 0, "no_account": [], "needs_link": [], "skipped": [], "left": []},
+        )
+        score = LtiScore(
+            context_id=context.id,
+            user_id=trainer_id,
+            kind="eligibility",
+            score_given=1,
+            score_maximum=1,
+            status="failed",
+            attempts=8,
+        )
+        db.session.add_all([sync, score])
+        db.session.commit()
+        return {
+            "platform_id": platform.id,
+            "context_id": context.id,
+            "launch_id": launch.id,
+            "sync_id": sync.id,
+            "score_id": score.id,
+        }

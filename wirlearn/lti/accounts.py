@@ -104,14 +104,20 @@ def unlink_user(user_id: int) -> int:
 # --- courses ----------------------------------------------------------------------------------
 
 
+def find_context(platform_id: int, context_id: str | None) -> LtiContext | None:
+    if not context_id:
+        return None
+    return db.session.scalars(
+        select(LtiContext).where(LtiContext.platform_id == platform_id, LtiContext.context_id == context_id)
+    ).first()
+
+
 def context_for(platform_id: int, claims: dict) -> LtiContext | None:
     """The course of a launch, created on first sight; its service endpoints kept current."""
     context_id = claims.get("context_id")
     if not context_id:
         return None
-    context = db.session.scalars(
-        select(LtiContext).where(LtiContext.platform_id == platform_id, LtiContext.context_id == context_id)
-    ).first()
+    context = find_context(platform_id, context_id)
     if context is None:
         context = LtiContext(platform_id=platform_id, context_id=context_id, ags_scopes=[])
         db.session.add(context)

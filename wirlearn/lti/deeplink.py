@@ -20,9 +20,11 @@ from wirlearn.lti.models import LtiLaunch
 PICK_WITHIN = timedelta(hours=1)
 
 
-def usable_launch(launch: LtiLaunch | None, user_id: int, message_type: str) -> bool:
-    """A launch this signed-in user made, of this kind, recently enough."""
-    if launch is None or launch.claims is None or launch.claims.get("message_type") != message_type:
+def usable_launch(launch: LtiLaunch | None, user_id: int, message_type: str | None) -> bool:
+    """A launch this signed-in user made (of this kind, when given), recently enough."""
+    if launch is None or launch.claims is None:
+        return False
+    if message_type is not None and launch.claims.get("message_type") != message_type:
         return False
     if launch.claims.get("user_id") != user_id:
         return False

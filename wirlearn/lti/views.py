@@ -189,7 +189,7 @@ def _series_choices(user) -> list[tuple[int, str]]:
     return [(series.id, series.title) for series in visible_series(user)]
 
 
-def _own_launch(launch_id: int, message_type: str) -> LtiLaunch:
+def _own_launch(launch_id: int, message_type: str | None) -> LtiLaunch:
     record_ = db.session.get(LtiLaunch, launch_id)
     if not deeplink.usable_launch(record_, current_user.id, message_type):
         abort(404)
@@ -231,8 +231,8 @@ def link_course(launch_id: int):
     """First instructor launch from a course not linked yet: pick its series."""
     from wirlearn.programme.models import Series
 
-    record_ = _own_launch(launch_id, launch.RESOURCE_LINK)
-    context = accounts.context_for(record_.platform_id, record_.claims)
+    record_ = _own_launch(launch_id, None)
+    context = accounts.find_context(record_.platform_id, record_.claims.get("context_id"))
     if context is None:
         abort(404)
     form = SeriesChoiceForm()
@@ -247,7 +247,6 @@ def link_course(launch_id: int):
             db.session.commit()
             flash(_("Der Kurs ist jetzt mit der Reihe verknüpft."), "success")
             return redirect(url_for("attendance.series_overview", series_id=context.series_id))
-    db.session.commit()
     return render_template("lti/choose_series.html", form=form, deep_linking=False, context_title=context.title)
 
 
