@@ -161,7 +161,8 @@ def destination(launch: LtiLaunch, user: User) -> str:
     if claims.get("message_type") == "LtiDeepLinkingRequest":
         return url_for("lti.deep_link", launch_id=launch.id)
     if claims.get("role") == "learner":
-        return url_for("progress.dashboard")
+        # A staff account launched as a learner (a trainer trying the course) gets its start page.
+        return url_for("progress.dashboard") if user.has_role("coordinator") else url_for("core.home")
     context = context_for(launch.platform_id, claims)
     if context is not None and context.series_id is None:
         return url_for("lti.link_course", launch_id=launch.id)

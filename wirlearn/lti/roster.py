@@ -10,6 +10,8 @@ office to decide, never withdrawn silently. Running it again changes nothing mor
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,6 +25,7 @@ from wirlearn.lti.models import LtiContext, LtiSync, LtiUserLink
 
 MEMBERSHIP_MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_PAGES = 50
+STALE_AFTER = timedelta(hours=1)
 
 
 class SyncError(ValueError):
@@ -37,8 +40,13 @@ def request_sync(context: LtiContext, requested_by_id: int | None) -> LtiSync:
         raise SyncError(_("Dieser Kurs ist noch mit keiner Reihe verknüpft."))
     if not context.memberships_url:
         raise SyncError(_("Die Lernplattform hat für diesen Kurs keine Teilnehmerliste (Names and Roles) freigegeben."))
+    # A sync whose worker died long ago does not block the next one.
     running = db.session.scalar(
-        select(LtiSync.id).where(LtiSync.context_id == context.id, LtiSync.status.in_(("queued", "running")))
+        select(LtiSync.id).where(
+            LtiSync.context_id == context.id,
+            LtiSync.status.in_(("queued", "running")),
+            LtiSync.created_at > utcnow() - STALE_AFTER,
+        )
     )
     if running:
         raise SyncError(_("Für diesen Kurs läuft bereits ein Abgleich."))
