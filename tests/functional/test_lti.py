@@ -807,3 +807,71 @@ def test_anonymising_a_person_removes_their_platform_links(app, fake_platform, c
     client = app.test_client()
     response, _state, _token = fake_platform.launch(client)
     assert "Konto verbinden" in follow(client, response).get_data(as_text=True)
+
+
+# --- more rules of the hand-over and the jobs -------------------------------------------------
+
+
+def test_an_account_with_a_second_factor_is_asked_for_it(app, client, fake_platform, programme, trainer, login):
+    from tests.functional.test_two_factor import code_for, enrol
+
+    setup = app.test_client()
+    login(setup, trainer)
+    secret, _codes = enrol(app, setup, trainer)
+    with app.app_context():  # the enrolment used this step's code; a code counts once
+        db.session.get(User, trainer.id).totp_last_counter = None
+        db.session.commit()
+    platform_id = fake_platform.register(app)
+    link_user(app, platform_id, "moodle-trainer-1", trainer.id)
+    with app.app_context():
+        db.session.add(LtiContext(platform_id=platform_id, context_id="course-42", series_id=programme["main"].id, ags_scopes=[]))
+        db.session.commit()
+    response, _state, _token = fake_platform.launch(client, sub="moodle-trainer-1", role=INSTRUCTOR)
+    step = client.get(urlsplit(response.headers["Location"]).path)
+    assert step.headers["Location"] == "/anmelden/bestaetigen"
+    assert client.get("/training").status_code == 302  # not signed in before the code
+    done = client.post("/anmelden/bestaetigen", data={"code": code_for(secret)})
+    assert done.headers["Location"] == f"/training/reihen/{programme['main'].id}"
+
+
+def test_a_second_sync_waits_for_the_running_one(app, client, fake_platform, factory, trainer, admin, login):
+    series = factory.series(trainers=(trainer,))
+    platform_id = fake_platform.register(app)
+    context_id = link_course(app, platform_id, series.id, fake_platform)
+    with app.app_context():
+        db.session.add(LtiSync(context_id=context_id, status="running"))
+        db.session.commit()
+    login(client, admin)
+    page = follow(client, client.post(f"/verwaltung/lti/kurse/{context_id}/abgleich"))
+    assert "Für diesen Kurs läuft bereits ein Abgleich." in page.get_data(as_text=True)
+    assert count(app, LtiSync) == 1 and fake_platform.token_requests == []
+
+
+def test_a_course_without_a_series_cannot_be_synced(app, client, fake_platform, admin, login):
+    platform_id = fake_platform.register(app)
+    with app.app_context():
+        context = LtiContext(
+            platform_id=platform_id, context_id="c", memberships_url=fake_platform.base + "/memberships", ags_scopes=[]
+        )
+        db.session.add(context)
+        db.session.commit()
+        context_id = context.id
+    login(client, admin)
+    page = follow(client, client.post(f"/verwaltung/lti/kurse/{context_id}/abgleich"))
+    assert "noch mit keiner Reihe verknüpft" in page.get_data(as_text=True) and count(app, LtiSync) == 0
+
+
+def test_old_launches_are_purged(app, fake_platform, client):
+    from datetime import timedelta
+
+    from wirlearn.jobs import run_job
+
+    fake_platform.register(app)
+    fake_platform.login(client)
+    fake_platform.login(client)
+    with app.app_context():
+        first = db.session.scalars(select(LtiLaunch).order_by(LtiLaunch.id)).first()
+        first.created_at -= timedelta(days=2)
+        db.session.commit()
+        assert run_job("lti.purge_launches") == 1
+    assert count(app, LtiLaunch) == 1
