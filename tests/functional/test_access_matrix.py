@@ -102,6 +102,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET lti.handoff": PUBLIC,
     "POST lti.create_account": PUBLIC,
     "POST lti.link_account": SIGNED_IN,
+    "POST lti.sign_in_again": SIGNED_IN,
     "GET lti.deep_link": profile("trainer"),  # the trainer who launched, no one else
     "POST lti.deep_link": profile("trainer"),
     "GET lti.link_course": profile("trainer"),

@@ -164,6 +164,26 @@ def test_learner_with_an_account_links_it_once_and_then_lands_on_the_progress_pa
     assert count(app, User, User.email == "ayse@example.org") == 1
 
 
+def test_a_session_from_before_the_launch_must_sign_in_again_to_link(app, client, fake_platform, coordinator, login):
+    """Someone else's hand-over link opened in a signed-in browser must not link that account."""
+    fake_platform.register(app)
+    login(client, coordinator)
+    import time
+
+    time.sleep(1.05)  # the launch starts a second after the sign-in (sign-in times count in seconds)
+    attacker = app.test_client()
+    response, _state, _token = fake_platform.launch(attacker, sub="attacker-sub")
+    handoff = urlsplit(response.headers["Location"]).path
+    page = client.get(handoff).get_data(as_text=True)
+    assert "Erneut anmelden und verbinden" in page and "Dieses Konto verbinden" not in page
+    refused = follow(client, client.post(handoff + "/verbinden"))
+    assert "Bitte melden Sie sich zur Bestätigung erneut an." in refused.get_data(as_text=True)
+    assert count(app, LtiUserLink) == 0
+    again = client.post(handoff + "/neu-anmelden")
+    assert again.headers["Location"].startswith("/anmelden?next=/lti/weiter/")
+    assert client.get("/mein-fortschritt").status_code == 302  # signed out
+
+
 def test_new_learner_makes_a_participant_account_in_their_region_linked_by_sub(app, client, fake_platform, factory):
     fake_platform.register(app)
     region_id = factory.region_id("Kassel")

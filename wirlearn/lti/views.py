@@ -4,6 +4,8 @@ admins' page of registrations, courses, roster syncs and gradebook sends."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -111,6 +113,13 @@ def _sign_in(record_: LtiLaunch, user, token: str):
     return redirect(url_for("lti.handoff", token=token, erneut=1))
 
 
+def _signed_in_for(record_: LtiLaunch) -> bool:
+    """Whether the person signed in after this launch began: only then may they link it. A
+    session from before could be a victim's, lured to someone else's hand-over link."""
+    started = record_.created_at.replace(tzinfo=UTC).timestamp()
+    return current_user.is_authenticated and int(session.get("login_at", 0)) >= int(started)
+
+
 def _link_page(record_: LtiLaunch, token: str, form: NewAccountForm):
     claims = record_.claims
     return render_template(
@@ -119,6 +128,7 @@ def _link_page(record_: LtiLaunch, token: str, form: NewAccountForm):
         claims=claims,
         platform=record_.platform,
         may_create=accounts.may_create_account(claims),
+        fresh=_signed_in_for(record_),
         form=form,
     )
 
@@ -152,6 +162,9 @@ def link_account(token: str):
     record_ = launch.launch_for_handoff(token)
     if record_ is None:
         abort(410)
+    if not _signed_in_for(record_):
+        flash(_("Bitte melden Sie sich zur Bestätigung erneut an."), "error")
+        return redirect(url_for("lti.handoff", token=token))
     try:
         accounts.link(record_, current_user._get_current_object())
     except accounts.LinkError as error:
@@ -161,6 +174,17 @@ def link_account(token: str):
     db.session.commit()
     flash(_("Ihr wirlearn-Konto ist jetzt mit der Lernplattform verbunden."), "success")
     return redirect(url_for("lti.handoff", token=token))
+
+
+@bp.post("/lti/weiter/<token>/neu-anmelden")
+@signed_in
+def sign_in_again(token: str):
+    """Signed in from before the launch: sign out here, then in again to confirm the link."""
+    from wirlearn.auth.services import end_session
+
+    end_session(current_user._get_current_object(), everywhere=False)
+    db.session.commit()
+    return redirect(url_for("auth.login", next=url_for("lti.handoff", token=token)))
 
 
 @bp.post("/lti/weiter/<token>/neues-konto")
