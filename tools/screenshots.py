@@ -33,6 +33,7 @@ SHOTS = [
     ("verify-phone", None, "{verify_path}", (390, 844)),
     ("outbox", "admin@wir-hessen.example", "/verwaltung/postausgang", (1366, 900)),
     ("mail-settings-phone", "ayse.yilmaz@darmstadt.example", "/konto/benachrichtigungen", (390, 844)),
+    ("lti-admin", "admin@wir-hessen.example", "/verwaltung/lti", (1366, 900)),
 ]
 
 
