@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from wirlearn.audit.services import record
 from wirlearn.core.timeutil import utcnow
@@ -37,97 +38,113 @@ GRADEBOOK_TEXTS = {
 }
 
 
-def _contexts_for(series_id: int, user_id: int) -> list[LtiContext]:
-    """Courses linked to the series, with a gradebook, on a platform the user is linked on."""
-    return list(
-        db.session.scalars(
-            select(LtiContext)
-            .join(LtiPlatform, LtiPlatform.id == LtiContext.platform_id)
-            .join(LtiUserLink, (LtiUserLink.platform_id == LtiContext.platform_id) & (LtiUserLink.user_id == user_id))
-            .where(LtiContext.series_id == series_id, LtiContext.lineitems_url.is_not(None), LtiPlatform.status == "active")
-        )
-    )
+PENDING_KEY = "wirlearn_lti_pending_results"
 
 
-def queue_score(
-    series_id: int, user_id: int, *, kind: str, module_id: int | None, given: Decimal, maximum: Decimal, comment: str = ""
-) -> int:
-    """Put a result in line for every linked course; a newer result replaces one still waiting."""
+def _pending(session=None) -> list[tuple]:
+    return (session or db.session()).info.setdefault(PENDING_KEY, [])
+
+
+def on_assessment_recorded(assessment, **_kwargs) -> None:
+    """Remember the result; it is put in line once, for everything the transaction recorded,
+    just before the commit (a fixed number of queries however many rows a trainer saved)."""
+    _pending().append(("module", assessment.enrollment_id, assessment.module_id, assessment.result, assessment.points))
+
+
+def on_certificate_issued(certificate, **_kwargs) -> None:
+    _pending().append(("eligibility", certificate.enrollment_id, None, "issued", None))
+
+
+def on_certificate_revoked(certificate, **_kwargs) -> None:
+    _pending().append(("eligibility", certificate.enrollment_id, None, "revoked", None))
+
+
+@event.listens_for(Session, "before_commit")
+def _queue_pending(session: Session) -> None:
+    items = session.info.pop(PENDING_KEY, None)
+    if items:
+        queue_results(items)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def module_score(module, result: str, points) -> tuple[Decimal, Decimal]:
+    if module.assessment_kind == "points" and points is not None and module.max_points:
+        return Decimal(points), Decimal(module.max_points)
+    return (Decimal(1) if result == "passed" else Decimal(0)), Decimal(1)
+
+
+def queue_results(items: list[tuple]) -> int:
+    """Put results in line for every linked course of the person's series; a newer result
+    replaces one still waiting. ``items``: (kind, enrollment id, module id, result, points)."""
     from wirlearn import jobs
+    from wirlearn.programme.models import Enrollment, Module
 
+    enrollments = {
+        row.id: row
+        for row in db.session.execute(
+            select(Enrollment.id, Enrollment.series_id, Enrollment.user_id).where(Enrollment.id.in_({item[1] for item in items}))
+        )
+    }
+    if not enrollments:
+        return 0
+    targets: dict[tuple[int, int], list[int]] = {}
+    for context_id, series_id, user_id in db.session.execute(
+        select(LtiContext.id, LtiContext.series_id, LtiUserLink.user_id)
+        .join(LtiPlatform, LtiPlatform.id == LtiContext.platform_id)
+        .join(LtiUserLink, LtiUserLink.platform_id == LtiContext.platform_id)
+        .where(
+            LtiContext.series_id.in_({row.series_id for row in enrollments.values()}),
+            LtiContext.lineitems_url.is_not(None),
+            LtiPlatform.status == "active",
+            LtiUserLink.user_id.in_({row.user_id for row in enrollments.values()}),
+        )
+    ):
+        targets.setdefault((series_id, user_id), []).append(context_id)
+    if not targets:
+        return 0  # the usual case: no course of these series sends grades
+    module_ids = {item[2] for item in items if item[2] is not None}
+    modules = {module.id: module for module in db.session.scalars(select(Module).where(Module.id.in_(module_ids)))}
+    context_ids = {context_id for ids in targets.values() for context_id in ids}
+    waiting = {
+        (score.context_id, score.user_id, score.kind, score.module_id): score
+        for score in db.session.scalars(
+            select(LtiScore).where(LtiScore.status == "pending", LtiScore.context_id.in_(context_ids))
+        )
+    }
     queued = 0
-    for context in _contexts_for(series_id, user_id):
-        waiting = db.session.scalars(
-            select(LtiScore).where(
-                LtiScore.context_id == context.id,
-                LtiScore.user_id == user_id,
-                LtiScore.kind == kind,
-                LtiScore.module_id.is_(None) if module_id is None else LtiScore.module_id == module_id,
-                LtiScore.status == "pending",
-            )
-        ).first()
-        if waiting is None:
-            waiting = LtiScore(context_id=context.id, user_id=user_id, kind=kind, module_id=module_id, attempts=0)
-            db.session.add(waiting)
-        waiting.score_given = given
-        waiting.score_maximum = maximum
-        waiting.comment = comment[:500]
-        waiting.next_attempt_at = utcnow()
-        queued += 1
+    for kind, enrollment_id, module_id, result, points in items:
+        enrollment = enrollments.get(enrollment_id)
+        if enrollment is None:
+            continue
+        if kind == "module":
+            module = modules.get(module_id)
+            if module is None:
+                continue
+            given, maximum = module_score(module, result, points)
+            comment = GRADEBOOK_TEXTS["passed" if result == "passed" else "failed"]
+        else:
+            given, maximum = Decimal(1 if result == "issued" else 0), Decimal(1)
+            comment = GRADEBOOK_TEXTS[result]
+        for context_id in targets.get((enrollment.series_id, enrollment.user_id), []):
+            key = (context_id, enrollment.user_id, kind, module_id)
+            score = waiting.get(key)
+            if score is None:
+                score = LtiScore(context_id=context_id, user_id=enrollment.user_id, kind=kind, module_id=module_id, attempts=0)
+                db.session.add(score)
+                waiting[key] = score
+            score.score_given = given
+            score.score_maximum = maximum
+            score.comment = comment
+            score.next_attempt_at = utcnow()
+            queued += 1
     if queued:
         db.session.flush()
         jobs.enqueue("lti.scores")
     return queued
-
-
-def module_score(module, assessment) -> tuple[Decimal, Decimal]:
-    if module.assessment_kind == "points" and assessment.points is not None and module.max_points:
-        return Decimal(assessment.points), Decimal(module.max_points)
-    return (Decimal(1) if assessment.result == "passed" else Decimal(0)), Decimal(1)
-
-
-def on_assessment_recorded(assessment, **_kwargs) -> None:
-    from wirlearn.programme.models import Enrollment, Module
-
-    enrollment = db.session.get(Enrollment, assessment.enrollment_id)
-    module = db.session.get(Module, assessment.module_id)
-    if enrollment is None or module is None:
-        return
-    given, maximum = module_score(module, assessment)
-    queue_score(
-        enrollment.series_id,
-        enrollment.user_id,
-        kind="module",
-        module_id=module.id,
-        given=given,
-        maximum=maximum,
-        comment=GRADEBOOK_TEXTS["passed" if assessment.result == "passed" else "failed"],
-    )
-
-
-def _on_certificate(certificate, *, issued: bool) -> None:
-    from wirlearn.programme.models import Enrollment
-
-    enrollment = db.session.get(Enrollment, certificate.enrollment_id)
-    if enrollment is None:
-        return
-    queue_score(
-        enrollment.series_id,
-        enrollment.user_id,
-        kind="eligibility",
-        module_id=None,
-        given=Decimal(1) if issued else Decimal(0),
-        maximum=Decimal(1),
-        comment=GRADEBOOK_TEXTS["issued" if issued else "revoked"],
-    )
-
-
-def on_certificate_issued(certificate, **_kwargs) -> None:
-    _on_certificate(certificate, issued=True)
-
-
-def on_certificate_revoked(certificate, **_kwargs) -> None:
-    _on_certificate(certificate, issued=False)
 
 
 # --- sending ----------------------------------------------------------------------------------
