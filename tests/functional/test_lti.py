@@ -895,3 +895,15 @@ def test_old_launches_are_purged(app, fake_platform, client):
         db.session.commit()
         assert run_job("lti.purge_launches") == 1
     assert count(app, LtiLaunch) == 1
+
+
+def test_in_production_dynamic_registration_calls_no_address_of_its_own_network(app, client, fake_platform):
+    app.config["WIRLEARN_ENV"] = "production"
+    for url in ("https://127.0.0.1/.well-known/openid-configuration", "https://10.0.0.5/config", "https://localhost/config"):
+        page = client.get("/lti/register", query_string={"openid_configuration": url, "registration_token": "x"})
+        assert page.status_code == 400 and "nicht öffentlich erreichbar" in page.get_data(as_text=True)
+    insecure = client.get(
+        "/lti/register", query_string={"openid_configuration": fake_platform.base + "/.well-known/openid-configuration"}
+    )
+    assert insecure.status_code == 400 and "keine gültige Adresse" in insecure.get_data(as_text=True)  # http:// in production
+    assert fake_platform.requests == [] and count(app, LtiPlatform) == 0

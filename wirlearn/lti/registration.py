@@ -4,6 +4,8 @@ and keeps the result as a registration waiting for a wirlearn admin to confirm i
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -43,10 +45,27 @@ def tool_configuration() -> dict:
     }
 
 
+def _public_host(url: str) -> bool:
+    """Whether every address ``url``'s host resolves to is a public one. Anyone can start a
+    dynamic registration: in production it must not make wirlearn call into its own network."""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
+
+
+def _check_destination(url: str) -> None:
+    if not platforms._allow_http() and not _public_host(url):
+        raise DynamicRegistrationError(_("Die Adresse der Lernplattform ist nicht öffentlich erreichbar."))
+
+
 def register(openid_configuration: str | None, registration_token: str | None) -> LtiPlatform:
     allow_http = platforms._allow_http()
     if not openid_configuration or not platforms.is_web_address(openid_configuration, allow_http=allow_http):
         raise DynamicRegistrationError(_("Die Lernplattform hat keine gültige Adresse ihrer Konfiguration übergeben."))
+    _check_destination(openid_configuration)
     try:
         config, _response = http.get_json(openid_configuration)
     except http.PlatformError as error:
@@ -59,6 +78,9 @@ def register(openid_configuration: str | None, registration_token: str | None) -
     # The spec: the issuer must be where the configuration was read from.
     if not openid_configuration.startswith(config["issuer"]):
         raise DynamicRegistrationError(_("Aussteller und Adresse der Konfiguration passen nicht zusammen."))
+    if not platforms.is_web_address(config["registration_endpoint"], allow_http=allow_http):
+        raise DynamicRegistrationError(_("Die Konfiguration der Lernplattform ist unvollständig."))
+    _check_destination(config["registration_endpoint"])
     headers = {"Authorization": f"Bearer {registration_token}"} if registration_token else {}
     try:
         answer = http.send_json("POST", config["registration_endpoint"], tool_configuration(), headers=headers)

@@ -51,6 +51,7 @@ def _spend_state() -> None:
 @bp.route("/lti/login", methods=["GET", "POST"])
 @public
 @csrf.exempt
+@limiter.limit("30 per minute")
 def login():
     """OIDC login initiation (third-party initiated): off to the platform's authentication."""
     try:
