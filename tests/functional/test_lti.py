@@ -907,3 +907,57 @@ def test_in_production_dynamic_registration_calls_no_address_of_its_own_network(
     )
     assert insecure.status_code == 400 and "keine gültige Adresse" in insecure.get_data(as_text=True)  # http:// in production
     assert fake_platform.requests == [] and count(app, LtiPlatform) == 0
+
+
+class TestWithRedis:
+    """Roster sync and grades as production runs them: jobs in RQ on Redis, run by a worker."""
+
+    @pytest.fixture
+    def app_settings(self):
+        import os
+        import uuid
+
+        url = os.environ.get("WIRLEARN_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
+        return {"LTI_KEY_BITS": 2048, "REDIS_URL": url, "JOBS_QUEUE": f"wirlearn-test-{uuid.uuid4().hex[:10]}"}
+
+    @pytest.fixture
+    def queue(self, app):
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        from wirlearn.jobs import runner
+        from wirlearn.jobs.registry import queue
+
+        with app.app_context():
+            jobs_queue = queue(app)
+        try:
+            jobs_queue.connection.ping()
+        except RedisConnectionError as error:
+            pytest.fail(f"Redis is needed for this test (WIRLEARN_TEST_REDIS_URL): {error}")
+        runner.bind(app)
+        yield jobs_queue
+        jobs_queue.empty()
+        jobs_queue.delete(delete_jobs=True)
+
+    def work(self, queue) -> None:
+        from rq import SimpleWorker
+
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+    def test_sync_and_scores_run_in_the_worker(
+        self, app, client, queue, fake_platform, factory, trainer, coordinator, admin, login
+    ):
+        series = factory.series(trainers=(trainer,))
+        platform_id = fake_platform.register(app)
+        link_user(app, platform_id, "moodle-user-7", coordinator.id)
+        context_id = link_course(app, platform_id, series.id, fake_platform)
+        fake_platform.members = [{"user_id": "moodle-user-7", "name": "Ayşe Yılmaz", "roles": [LEARNER]}]
+        login(client, admin)
+        waiting = client.get(client.post(f"/verwaltung/lti/kurse/{context_id}/abgleich").headers["Location"])
+        assert "Der Abgleich läuft im Hintergrund" in waiting.get_data(as_text=True)
+        assert queue.count == 1 and fake_platform.token_requests == []
+        self.work(queue)
+        assert count(app, Enrollment, Enrollment.series_id == series.id, Enrollment.user_id == coordinator.id) == 1
+        _record(app, series.module_ids[1], coordinator.id, points=70)
+        assert queue.count == 1 and fake_platform.scores == []  # sent by the worker, not in the request
+        self.work(queue)
+        assert fake_platform.scores[-1]["scoreGiven"] == 70
