@@ -197,7 +197,8 @@ class FakePlatform:
                     body = json.loads(request.data)
                 except ValueError:
                     body = None
-            fake.requests.append((request.method, request.path, body if body is not None else request.form.to_dict()))
+            fields = request.args.to_dict() if request.method == "GET" else request.form.to_dict()
+            fake.requests.append((request.method, request.path, body if body is not None else fields))
 
         @app.get("/jwks")
         def jwks():

@@ -53,8 +53,10 @@ def test_a_learner_launch_from_the_platform_lands_on_the_progress_page(
     assert phone.get_by_role("heading", level=1).first.is_visible()
     assert coordinator.display_name in phone.content()
     # The fake platform saw the authentication request wirlearn sent it.
-    auth = [body for method, path, body in fake_platform.requests if path == "/auth"]
+    auth = fake_platform.received("GET", "/auth")
     assert len(auth) == 1
+    assert auth[0]["redirect_uri"] == f"{live_server}/lti/launch" and auth[0]["response_mode"] == "form_post"
+    assert len(auth[0]["state"]) >= 40 and len(auth[0]["nonce"]) >= 40
     screenshot(phone, "lti-learner-landing-390")
     assert_accessible(phone, "progress page after an LTI launch")
 
