@@ -14,7 +14,7 @@ Why own code on PyJWT rather than pylti1p3: README.md, section "LTI 1.3".
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
@@ -51,7 +51,11 @@ def allow_platform_frame(response: Response) -> Response:
     """after_request: pages of a launched session may be framed by that platform (only)."""
     from wirlearn.lti.views import FRAME_KEY
 
-    origin = session.get(FRAME_KEY) if has_request_context() else None
+    # Only a request that carries a session cookie can belong to a launched session; looking
+    # into the session otherwise would mark every public page as varying by cookie.
+    if not has_request_context() or current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return response
+    origin = session.get(FRAME_KEY)
     if not origin or "Content-Security-Policy" not in response.headers:
         return response
     policy = response.headers["Content-Security-Policy"]
