@@ -108,3 +108,19 @@ def test_admin_lti_page_fits_phone_and_desktop(app, live_server, new_page, fake_
     assert browser_page.get_by_text("Bitte geben Sie einen Namen an.").first.is_visible()
     screenshot(browser_page, f"lti-platform-form-{width}")
     assert_accessible(browser_page, f"platform form at {width}px")
+
+
+def test_a_new_learner_creates_an_account_on_a_phone(app, live_server, phone, fake_platform, factory):
+    factory.region_id()  # the Gebietskörperschaften exist
+    fake_platform.register(app)
+    fake_platform.next_claims = {"sub": "moodle-new", "email": "nina@example.org", "name": "Nina Neu"}
+    phone.goto(_login_url(live_server, fake_platform))
+    phone.get_by_role("heading", name="Konto verbinden").wait_for()
+    phone.get_by_role("button", name="Neues Konto anlegen").click()
+    assert phone.get_by_text("Bitte wählen Sie Ihre Gebietskörperschaft.").first.is_visible()
+    screenshot(phone, "lti-new-account-390")
+    assert_accessible(phone, "new account form with an error")
+    phone.get_by_label("Ihre Gebietskörperschaft").select_option(label="Kassel")
+    phone.get_by_role("button", name="Neues Konto anlegen").click()
+    phone.wait_for_url(f"{live_server}/mein-fortschritt")
+    assert "Nina Neu" in phone.content()
