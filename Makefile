@@ -5,7 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wirlearn
 PORT ?= 5000
-PYTEST_ARGS ?=
+# One test process per core (pytest-xdist), each with its own database; PYTEST_ARGS="-n 0" runs in one.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test install install-dev translations lint format bench clean help
 
