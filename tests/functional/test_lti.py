@@ -961,3 +961,39 @@ class TestWithRedis:
         assert queue.count == 1 and fake_platform.scores == []  # sent by the worker, not in the request
         self.work(queue)
         assert fake_platform.scores[-1]["scoreGiven"] == 70
+
+
+@pytest.mark.parametrize(
+    ("roles", "kind"),
+    [
+        (["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"], "instructor"),
+        (["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"], "instructor"),
+        (["Instructor"], "instructor"),
+        ([LEARNER, INSTRUCTOR], "instructor"),
+        ([LEARNER], "learner"),
+        (["Learner"], "learner"),
+        (["http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"], "none"),
+        (["http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"], "none"),
+        (["http://purl.imsglobal.org/vocab/lis/v2/membership#Administrator"], "none"),
+        ([], "none"),
+        ([None, 7], "none"),
+    ],
+)
+def test_roles_are_mapped_explicitly(roles, kind):
+    from wirlearn.lti.launch import role_kind
+
+    assert role_kind(roles) == kind
+
+
+def test_rotating_the_tool_key_keeps_the_old_one_published(app, client, runner):
+    first = client.get("/lti/jwks.json").get_json()["keys"][0]["kid"]
+    result = runner.invoke(args=["lti", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    kids = [key["kid"] for key in client.get("/lti/jwks.json").get_json()["keys"]]
+    assert kids[0] == first and len(kids) == 2
+    from wirlearn.lti import keys
+
+    with app.app_context():
+        token = keys.sign({"iss": "x"})
+    assert jwt.get_unverified_header(token)["kid"] == kids[1]
+    assert "lti.key_rotated" in audit_actions(app)
