@@ -90,8 +90,24 @@ def test_an_instructor_launch_lands_on_the_trainer_page_of_the_linked_series(
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 900)])
-def test_admin_lti_page_fits_phone_and_desktop(app, live_server, new_page, fake_platform, admin, width, height):
-    fake_platform.register(app)
+def test_admin_lti_page_fits_phone_and_desktop(app, live_server, new_page, fake_platform, admin, factory, trainer, width, height):
+    from wirlearn.lti.models import LtiContext
+
+    series = factory.series(trainers=(trainer,), title="WIR-Qualifizierung 2026/27 – Interkulturelle Öffnung")
+    platform_id = fake_platform.register(app)
+    with app.app_context():
+        db.session.add(
+            LtiContext(
+                platform_id=platform_id,
+                context_id="course-42",
+                title="WIR-Qualifizierung 2026 (Moodle-Kurs)",
+                series_id=series.id,
+                memberships_url=fake_platform.base + "/memberships",
+                lineitems_url=fake_platform.base + "/lineitems",
+                ags_scopes=[],
+            )
+        )
+        db.session.commit()
     device = "phone" if width < 500 else "desktop"
     browser_page = new_page(device)
     browser_page.set_viewport_size({"width": width, "height": height})

@@ -115,6 +115,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST lti.confirm_platform": ADMIN,
     "POST lti.delete_platform": ADMIN,
     "POST lti.sync_roster": ADMIN,
+    "POST lti.course_series": ADMIN,
     "GET lti.sync_result": ADMIN,
     "POST lti.retry_score": ADMIN,
     # programme

@@ -997,3 +997,23 @@ def test_rotating_the_tool_key_keeps_the_old_one_published(app, client, runner):
         token = keys.sign({"iss": "x"})
     assert jwt.get_unverified_header(token)["kid"] == kids[1]
     assert "lti.key_rotated" in audit_actions(app)
+
+
+def test_the_programme_office_links_a_course_to_a_series(app, client, fake_platform, factory, trainer, admin, login):
+    series = factory.series(trainers=(trainer,))
+    platform_id = fake_platform.register(app)
+    with app.app_context():
+        context = LtiContext(platform_id=platform_id, context_id="c-9", title="Kurs ohne Reihe", ags_scopes=[])
+        db.session.add(context)
+        db.session.commit()
+        context_id = context.id
+    login(client, admin)
+    page = client.get("/verwaltung/lti").get_data(as_text=True)
+    assert "noch nicht verknüpft" in page and "Reihe des Kurses „Kurs ohne Reihe“" in page
+    refused = follow(client, client.post(f"/verwaltung/lti/kurse/{context_id}/reihe", data={"series_id": "999999"}))
+    assert "Bitte wählen Sie eine Reihe." in refused.get_data(as_text=True)
+    done = follow(client, client.post(f"/verwaltung/lti/kurse/{context_id}/reihe", data={"series_id": str(series.id)}))
+    assert "Der Kurs ist jetzt mit der Reihe verknüpft." in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(LtiContext, context_id).series_id == series.id
+    assert "lti.course_linked" in audit_actions(app)

@@ -324,8 +324,11 @@ def admin():
         select(LtiScore).where(LtiScore.status == "failed").order_by(LtiScore.id.desc()).limit(50)
     ).all()
     syncs = db.session.scalars(select(LtiSync).order_by(LtiSync.id.desc()).limit(10)).all()
+    series_form = SeriesChoiceForm()
+    series_form.series_id.choices = _series_choices(current_user)
     return render_template(
         "lti/admin.html",
+        series_form=series_form,
         platforms=registered,
         contexts=contexts,
         series_titles=series_titles,
@@ -391,6 +394,24 @@ def delete_platform(platform_id: int):
     platforms.delete(platform)
     db.session.commit()
     flash(_("Die Registrierung von „%(name)s“ ist gelöscht.", name=name), "success")
+    return redirect(url_for("lti.admin"))
+
+
+@bp.post("/verwaltung/lti/kurse/<int:context_id>/reihe")
+@roles_required("admin")
+def course_series(context_id: int):
+    """The programme office links a course to a series (or changes the link)."""
+    from wirlearn.programme.models import Series
+
+    context = db.session.get(LtiContext, context_id) or abort(404)
+    form = SeriesChoiceForm()
+    form.series_id.choices = _series_choices(current_user)
+    if not form.validate() or db.session.get(Series, form.series_id.data) is None:
+        flash(_("Bitte wählen Sie eine Reihe."), "error")
+        return redirect(url_for("lti.admin"))
+    accounts.link_series(context, form.series_id.data, current_user._get_current_object())
+    db.session.commit()
+    flash(_("Der Kurs ist jetzt mit der Reihe verknüpft."), "success")
     return redirect(url_for("lti.admin"))
 
 
