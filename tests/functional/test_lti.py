@@ -1017,3 +1017,16 @@ def test_the_programme_office_links_a_course_to_a_series(app, client, fake_platf
     with app.app_context():
         assert db.session.get(LtiContext, context_id).series_id == series.id
     assert "lti.course_linked" in audit_actions(app)
+
+
+def test_lti_events_show_in_the_audit_trail(app, client, fake_platform, coordinator, admin, login):
+    platform_id = fake_platform.register(app)
+    link_user(app, platform_id, "moodle-user-7", coordinator.id)
+    fake_platform.launch(app.test_client())
+    fake_platform.launch(app.test_client(), aud="another-tool")
+    login(client, admin)
+    page = client.get("/verwaltung/protokoll")
+    assert page.status_code == 200
+    from wirlearn.lti.audit_events import AUDIT_LABELS
+
+    assert {"lti.platform_created", "lti.launch", "lti.launch_refused"} <= set(AUDIT_LABELS)
