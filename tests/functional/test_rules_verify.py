@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import update
 
 from tests.certificate_support import app_settings, enrollment_id, make_eligible, signing_key_dir  # noqa: F401
+from wirlearn.auth.models import User
 from wirlearn.certificates import codes, services
 from wirlearn.certificates.models import Certificate, SigningKey
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
-from wirlearn.auth.models import User
 from wirlearn.verify import services as verify_services
 
 UNKNOWN = "ABCDEFGHJKMNPQRSTUVWXYZ23456"
