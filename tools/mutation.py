@@ -7,8 +7,8 @@
 Each module runs with its own fast tests (the files listed for it in pyproject.toml; never
 tests/browser): ``WIRLEARN_MUTATION_TESTS`` tells the pytest plugin tests/mutation_select.py which
 files to collect, and mutmut's test-to-function map is rebuilt for each module. mutmut works in a
-copy, ``mutants/`` (not committed), and keeps each mutant's result there, so ``--report`` and a
-later run of other modules see the earlier results.
+copy, ``mutants/`` (not committed), and keeps each mutant's result there: a later run only runs
+the mutants not yet killed (``--fresh``: all), and ``--report`` shows the results without a run.
 
 Prints the score per module (killed ÷ mutants; "without equivalents" leaves out the mutants
 listed in [tool.wirlearn.mutation.equivalent]) and writes every survivor to
@@ -67,8 +67,21 @@ def dotted(module: str) -> str:
     return module.removesuffix(".py").replace("/", ".")
 
 
-def run_module(module: str, tests: list[str], max_children: int) -> int:
+def pending(module: str) -> list[str] | None:
+    """The mutants of ``module`` still to run: all but those already killed (a killed mutant stays
+    killed when tests are added); None when mutmut has not generated them yet."""
+    meta = ROOT / "mutants" / f"{module}.meta"
+    if not meta.exists():
+        return None
+    return [name for name, code in json.loads(meta.read_text("utf-8"))["exit_code_by_key"].items() if code not in KILLED]
+
+
+def run_module(module: str, tests: list[str], max_children: int, *, fresh: bool) -> int:
     """One mutmut run over one module with its own tests; returns mutmut's exit status."""
+    names = None if fresh else pending(module)
+    if names == []:
+        print(f"== {module}: every mutant already killed (--fresh runs them again)", flush=True)
+        return 0
     env = dict(os.environ, WIRLEARN_MUTATION_TESTS=",".join(tests), PYTHONDONTWRITEBYTECODE="1")
     # The test-to-function map depends on the selected tests: rebuild it for every module.
     (ROOT / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
@@ -76,7 +89,7 @@ def run_module(module: str, tests: list[str], max_children: int) -> int:
     log.parent.mkdir(exist_ok=True)
     print(f"== {module}: {', '.join(tests)}  (log: {log.relative_to(ROOT)})", flush=True)
     with log.open("w") as out:
-        command = [*MUTMUT, "run", "--max-children", str(max_children), f"{dotted(module)}.*"]
+        command = [*MUTMUT, "run", "--max-children", str(max_children), *(names or [f"{dotted(module)}.*"])]
         return subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
 
 
@@ -155,6 +168,7 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help="paths as in [tool.wirlearn.mutation.modules]; default all")
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutants (default 1)")
     parser.add_argument("--report", action="store_true", help="only report the results already in mutants/")
+    parser.add_argument("--fresh", action="store_true", help="run every mutant again, the killed ones too")
     args = parser.parse_args()
 
     modules, equivalent = settings()
@@ -165,7 +179,7 @@ def main() -> int:
 
     if not args.report:
         for module in selected:
-            status = run_module(module, modules[module], args.max_children)
+            status = run_module(module, modules[module], args.max_children, fresh=args.fresh)
             if status:
                 print(f"   mutmut exited with {status}; see the log", flush=True)
 
