@@ -147,3 +147,11 @@ def test_a_changed_snapshot_is_shown_as_stored_and_not_confirmed(app, client, co
         db.session.commit()
     html = page(client, f"/v/{code}")
     assert heading(html) == "Nicht bestätigt" and "Mallory Muster" in html
+
+
+def test_a_language_the_site_does_not_offer_in_the_link_is_ignored(client, code):
+    english = page(client, f"/v/{code}?lang=fr", "en-GB")
+    assert (html_lang(english), heading(english)) == ("en", "Valid")
+    german = page(client, f"/v/{code}?lang=xx", "de-DE")
+    assert (html_lang(german), heading(german)) == ("de", "Gültig")
+    assert "lang=xx" not in german and "lang=fr" not in english
