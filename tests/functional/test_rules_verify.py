@@ -155,3 +155,33 @@ def test_a_language_the_site_does_not_offer_in_the_link_is_ignored(client, code)
     german = page(client, f"/v/{code}?lang=xx", "de-DE")
     assert (html_lang(german), heading(german)) == ("de", "Gültig")
     assert "lang=xx" not in german and "lang=fr" not in english
+
+
+def test_the_lookup_form_shows_each_visitor_their_own_input(client):
+    message = "Das ist kein gültiger Prüfcode."
+    empty = page(client, "/v/")
+    first = page(client, "/v/?code=erster-versuch")
+    second = page(client, "/v/?code=zweiter-versuch")
+    assert 'value="erster-versuch"' in first and message in first
+    assert 'value="zweiter-versuch"' in second and "erster-versuch" not in second
+    assert 'value=""' in page(client, "/v/") and message not in empty
+
+
+def test_a_page_seen_again_within_the_minute_is_not_rendered_again(app, client, code, monkeypatch):
+    from flask import template_rendered
+
+    now = utcnow().replace(second=1, microsecond=0)
+    monkeypatch.setattr(verify_services, "utcnow", lambda: now)
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        first = page(client, f"/v/{code}")
+        second = page(client, f"/v/{code}")
+    finally:
+        template_rendered.disconnect(record, app)
+    assert first == second
+    assert rendered == ["verify/certificate.html"]
