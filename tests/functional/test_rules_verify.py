@@ -185,3 +185,17 @@ def test_a_page_seen_again_within_the_minute_is_not_rendered_again(app, client, 
         template_rendered.disconnect(record, app)
     assert first == second
     assert rendered == ["verify/certificate.html"]
+
+
+def test_every_public_page_links_to_itself_in_the_other_language(client, code):
+    german = page(client, f"/v/{code}", "de")
+    assert f'<a class="v-lang" href="/v/{code}?lang=en" lang="en" hreflang="en">English</a>' in german
+    english = page(client, f"/v/{code}", "en")
+    assert f'<a class="v-lang" href="/v/{code}?lang=de" lang="de" hreflang="de">Deutsch</a>' in english
+    # The unknown-code answer has no page of its own to switch: its link goes to the lookup form.
+    unknown = page(client, f"/v/{UNKNOWN}", "de")
+    assert '<a class="v-lang" href="/v/?lang=en" lang="en" hreflang="en">English</a>' in unknown
+    unknown_en = page(client, f"/v/{UNKNOWN}", "en")
+    assert '<a class="v-lang" href="/v/?lang=de" lang="de" hreflang="de">Deutsch</a>' in unknown_en
+    lookup = page(client, "/v/", "de")
+    assert '<a class="v-lang" href="/v/?lang=en" lang="en" hreflang="en">English</a>' in lookup
