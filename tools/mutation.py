@@ -11,8 +11,9 @@ copy, ``mutants/`` (not committed), and keeps each mutant's result there: a late
 the mutants not yet killed (``--fresh``: all), and ``--report`` shows the results without a run.
 
 Prints the score per module (killed ÷ mutants; "without equivalents" leaves out the mutants
-listed in [tool.wirlearn.mutation.equivalent]) and writes every survivor to
-docs/mutation-survivors.md: equivalent ones with their reason, the others under "to kill".
+listed in [tool.wirlearn.mutation.equivalent]), puts that table with the commit into
+docs/mutation.md and writes every survivor to docs/mutation-survivors.md: equivalent ones with
+their reason, the others marked "to kill".
 Exit status 1 when a module that was run scores below the target.
 """
 
@@ -32,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.90
 MUTMUT = [sys.executable, "-m", "mutmut"]
 SURVIVORS_FILE = ROOT / "docs" / "mutation-survivors.md"
+RESULT_FILE = ROOT / "docs" / "mutation.md"
+RESULT_START, RESULT_END = "<!-- mutation result -->", "<!-- end of mutation result -->"
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # killed, pytest error, timeouts, type check
 SURVIVED = {0}
@@ -135,12 +138,23 @@ def table(scores: list[Score], equivalent: dict[str, str]) -> str:
     return "\n".join(rows)
 
 
+def commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
+def write_result(scores: list[Score], equivalent: dict[str, str]) -> None:
+    """The table between the result markers of docs/mutation.md, with the date and commit."""
+    text = RESULT_FILE.read_text("utf-8")
+    start, end = text.index(RESULT_START) + len(RESULT_START), text.index(RESULT_END)
+    block = f"\n{datetime.date.today().isoformat()}, commit `{commit()}`:\n\n{table(scores, equivalent)}\n"
+    RESULT_FILE.write_text(text[:start] + block + text[end:], "utf-8")
+
+
 def write_survivors(scores: list[Score], equivalent: dict[str, str]) -> None:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     lines = [
         "# Mutation survivors",
         "",
-        f"Written by `make mutation` ({datetime.date.today().isoformat()}, commit `{commit}`). A survivor is a",
+        f"Written by `make mutation` ({datetime.date.today().isoformat()}, commit `{commit()}`). A survivor is a",
         "change to the code that no selected test noticed. Each one is either equivalent (the program",
         "behaves the same; the reason is in `[tool.wirlearn.mutation.equivalent]` in pyproject.toml) or",
         "a missing test. `mutmut show NAME` shows the change.",
@@ -186,6 +200,7 @@ def main() -> int:
     scores = [results(module) for module in modules]
     print(table(scores, equivalent))
     write_survivors(scores, equivalent)
+    write_result(scores, equivalent)
     print(f"\nsurvivors: {SURVIVORS_FILE.relative_to(ROOT)}")
     below = [s.module for s in scores if s.module in selected and s.total and (s.score(equivalent) or 0) < TARGET]
     if below:
