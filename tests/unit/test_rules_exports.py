@@ -8,9 +8,10 @@ import io
 from datetime import datetime, time
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
-from wirlearn.core.exports import Table, neutralise, safe_filename, to_csv, to_xlsx
+from wirlearn.core.exports import Table, neutralise, safe_filename, table_response, to_csv, to_xlsx
 
 
 def csv_rows(table: Table) -> list[list[str]]:
@@ -22,8 +23,9 @@ def sheet_of(table: Table):
 
 
 def test_csv_numbers_use_a_decimal_comma_without_trailing_zeros():
-    values = [Decimal("1.50"), Decimal("100"), Decimal("0.25"), 12.0, 0.5, 2.75, Decimal("-3.10"), 40]
-    assert csv_rows(Table("t", ["n"] * len(values), [values]))[1] == ["1,5", "100", "0,25", "12", "0,5", "2,75", "-3,1", "40"]
+    values = [Decimal("1.50"), Decimal("100"), Decimal("0.25"), 12.0, 0.5, 2.75, Decimal("-3.10"), 40, Decimal("1E+2")]
+    expected = ["1,5", "100", "0,25", "12", "0,5", "2,75", "-3,1", "40", "100"]
+    assert csv_rows(Table("t", ["n"] * len(values), [values]))[1] == expected
 
 
 def test_csv_yes_no_and_empty_cells():
@@ -81,5 +83,22 @@ def test_xlsx_drops_characters_a_workbook_cannot_hold():
 
 def test_download_names_are_plain_ascii_with_umlauts_spelled_out():
     assert safe_filename("Übersicht Ärzte Öffnung Größe") == "Uebersicht-Aerzte-Oeffnung-Groesse"
+    assert safe_filename("Mädchen Tür Straße") == "Maedchen-Tuer-Strasse"
+    assert safe_filename("Xaver Liste X") == "Xaver-Liste-X"
     assert safe_filename("..Liste..") == "Liste"
     assert safe_filename("-Liste-") == "Liste"
+
+
+def test_a_download_carries_the_whole_table(app):
+    table = Table("Anwesenheit", ["Name", "Datum"], [["Ayşe Yılmaz", None]])
+    with app.test_request_context():
+        csv_download = table_response(table, "csv", "Liste")
+        xlsx_download = table_response(table, "xlsx", "Liste")
+    assert csv_download.get_data() == to_csv(table)
+    assert load_workbook(io.BytesIO(xlsx_download.get_data())).active["A2"].value == "Ayşe Yılmaz"
+    assert xlsx_download.headers["Content-Disposition"] == 'attachment; filename="Liste.xlsx"'
+
+
+def test_an_unknown_download_format_names_itself_in_the_error(app):
+    with app.test_request_context(), pytest.raises(ValueError, match="unknown export format: ods"):
+        table_response(Table("t", ["a"]), "ods", "x")
