@@ -102,3 +102,16 @@ def test_a_download_carries_the_whole_table(app):
 def test_an_unknown_download_format_names_itself_in_the_error(app):
     with app.test_request_context(), pytest.raises(ValueError, match="unknown export format: ods"):
         table_response(Table("t", ["a"]), "ods", "x")
+
+
+def test_a_character_that_spreadsheets_read_as_two_equals_signs_is_still_a_formula():
+    # U+2A75 TWO CONSECUTIVE EQUALS SIGNS is "==" in compatibility form: its first sign counts.
+    assert neutralise("\u2a75SUM(A1)") == "'\u2a75SUM(A1)"
+
+
+def test_rows_shorter_than_the_header_still_download():
+    table = Table("t", ["Name", "Datum", "Notiz"], [["Ayşe", datetime(2026, 1, 2, 3, 4)], ["Đorđe"]])
+    sheet = sheet_of(table)
+    assert [cell.value for cell in sheet[3]] == ["Đorđe", None, None]
+    assert sheet["B2"].number_format == "DD.MM.YYYY HH:MM"
+    assert csv_rows(table)[2] == ["Đorđe"]
