@@ -199,3 +199,12 @@ def test_every_public_page_links_to_itself_in_the_other_language(client, code):
     assert '<a class="v-lang" href="/v/?lang=de" lang="de" hreflang="de">Deutsch</a>' in unknown_en
     lookup = page(client, "/v/", "de")
     assert '<a class="v-lang" href="/v/?lang=en" lang="en" hreflang="en">English</a>' in lookup
+
+
+def test_public_pages_are_html_never_indexed_and_never_stored(client, code):
+    for path, status in [(f"/v/{code}", 200), (f"/v/{UNKNOWN}", 404), ("/v/", 200), ("/v/?code=falsch", 200)]:
+        response = client.get(path)
+        assert response.status_code == status, path
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8", path
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow, noarchive", path
+        assert response.headers["Cache-Control"] == "no-store", path
