@@ -128,3 +128,17 @@ def test_class_based_views_are_checked_per_method(app, client, login, admin, tra
 def test_the_built_in_static_route_is_public_and_nothing_else_is_by_default(app, client):
     assert rule_for(app, "static", "GET") == AccessRule(public=True)
     assert client.get("/no-such-page").status_code == 404
+
+
+def test_a_rule_on_the_registered_view_applies_to_every_method(app, client, login, trainer):
+    app.add_url_rule("/t-board-admin", view_func=roles_required("admin")(Board.as_view("t-board-admin")))
+    assert client.get("/t-board-admin").status_code == 302  # the public get of the class does not count
+    login(client, trainer)
+    assert client.get("/t-board-admin").status_code == 403
+
+
+def test_a_route_without_rule_is_logged_by_name_for_the_operator(app, client, caplog):
+    app.add_url_rule("/t-forgotten", endpoint="t-forgotten", view_func=lambda: "secret")
+    with caplog.at_level("ERROR"):
+        assert client.get("/t-forgotten").status_code == 403
+    assert "route t-forgotten declares no access rule; refused" in caplog.messages
