@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import jwt
 import pytest
 
-from tests.unit.test_certificate_signing import KEY_A, A, forge, key_for, rejected, snapshot
+from tests.unit.test_certificate_signing import KEY_A, A, b64, forge, key_for, rejected, snapshot
 from wirlearn.certificates import signing
 
 VERIFY_URL = "https://zertifikate.example.org/v/ABCDEFGHJKMNPQRSTUVWXYZ23456"
@@ -100,23 +100,35 @@ def test_a_minute_of_clock_skew_is_forgiven_and_no_more():
     assert rejected(expired) == "expired"
 
 
-def test_an_oversized_token_is_malformed_before_anything_is_decoded():
-    token = signing.sign(signing.credential_claims(snapshot(criteria="x" * 80_000)), A)
-    assert len(token) > 100_000
-    assert rejected(token) == "malformed"
+def token_of_length(length: int) -> str | None:
+    """A genuine credential exactly ``length`` characters long (not every length can be made)."""
+    base = len(signing.sign(signing.credential_claims(snapshot(criteria="")), A))
+    for criteria_length in range((length - base) * 3 // 4 - 8, (length - base) * 3 // 4 + 8):
+        token = signing.sign(signing.credential_claims(snapshot(criteria="x" * criteria_length)), A)
+        if len(token) == length:
+            return token
+    return None
 
 
-@pytest.mark.parametrize(("header", "reason"), [({"typ": "at+jwt"}, "header"), ({}, None)])
-def test_the_type_header_may_only_say_jwt(header, reason):
-    token = jwt.encode(signing.credential_claims(snapshot()), KEY_A, algorithm="RS256", headers={"kid": A.kid} | header)
-    if "typ" not in header:
-        # PyJWT writes typ JWT itself: a token without another typ is the ordinary case.
-        assert signing.verify(token, key_for(A)).kid == A.kid
-    else:
-        assert rejected(token) == reason
+def test_tokens_up_to_100000_characters_are_read_and_longer_ones_are_malformed():
+    at_limit = token_of_length(100_000)
+    assert signing.verify(at_limit, key_for(A)).kid == A.kid
+    assert rejected(token_of_length(100_002)) == "malformed"
+    # No genuine credential is 100,001 characters long: one with two characters too many is.
+    one_over = token_of_length(99_999) + "AA"
+    assert len(one_over) == 100_001 and rejected(one_over) == "malformed"
 
 
-@pytest.mark.parametrize("kid", ["", None, 7])
+def test_the_type_header_may_only_say_jwt_or_be_left_out():
+    claims = signing.credential_claims(snapshot())
+    without_typ = jwt.encode(claims, KEY_A, algorithm="RS256", headers={"kid": A.kid, "typ": None})
+    assert "typ" not in jwt.get_unverified_header(without_typ)
+    assert signing.verify(without_typ, key_for(A)).kid == A.kid
+    for typ in ("at+jwt", "jwt", "JOSE"):
+        assert rejected(jwt.encode(claims, KEY_A, algorithm="RS256", headers={"kid": A.kid, "typ": typ})) == "header", typ
+
+
+@pytest.mark.parametrize("kid", ["", None, 7, [A.kid], {"kid": A.kid}])
 def test_a_missing_or_odd_key_id_is_an_unknown_key(kid):
     header = {"alg": "RS256", "typ": "JWT"} | ({"kid": kid} if kid is not None else {})
     assert rejected(forge(header, signing.credential_claims(snapshot()), b"signature")) == "unknown_key"
@@ -126,3 +138,37 @@ def test_a_rejection_names_its_reason_and_detail():
     error = signing.CredentialRejected("header", "jku")
     assert (error.reason, str(error)) == ("header", "header: jku")
     assert str(signing.CredentialRejected("expired")) == "expired"
+
+
+@pytest.mark.parametrize("header_json", [b"not json", b"[1, 2]", b'"RS256"'])
+def test_a_header_that_is_not_a_json_object_is_malformed(header_json):
+    token = f"{b64(header_json)}.{b64(b'{}')}.{b64(b'signature')}"
+    assert rejected(token) == "malformed"
+
+
+def test_a_genuinely_signed_payload_that_is_not_json_is_malformed():
+    token = jwt.api_jws.encode(b"not json", KEY_A, algorithm="RS256", headers={"kid": A.kid, "typ": "JWT"})
+    assert rejected(token) == "malformed"
+
+
+def test_an_audience_claim_does_not_make_a_genuine_credential_fail():
+    claims = signing.credential_claims(snapshot()) | {"aud": "https://verifier.example"}
+    assert signing.verify(signing.sign(claims, A), key_for(A)).claims["aud"] == "https://verifier.example"
+
+
+def test_parsed_times_are_utc():
+    assert signing.parse_time("2026-11-25T12:00:05Z").tzinfo == UTC
+
+
+def test_naive_times_count_as_utc_whatever_the_servers_time_zone(monkeypatch):
+    import time as time_module
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time_module.tzset()
+    try:
+        assert signing.format_time(datetime(2026, 11, 25, 12, 0, 5)) == "2026-11-25T12:00:05Z"
+        assert signing.format_time(datetime(2026, 11, 25, 12, 0, 5, tzinfo=UTC)) == "2026-11-25T12:00:05Z"
+        assert signing.parse_time("2026-11-25T12:00:05Z").hour == 12
+    finally:
+        monkeypatch.undo()
+        time_module.tzset()
