@@ -24,7 +24,7 @@ from collections.abc import Callable
 from functools import partial, wraps
 
 from flask import Flask, Request, current_app, g, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface, SessionInterface
+from flask.sessions import SecureCookieSessionInterface
 
 # Path prefixes of the lean routes: the verification page (and its lookup form at /v/) and JSON.
 LEAN_PUBLIC_ROUTES: tuple[str, ...] = ("/v/", "/api/v1/verify/")
@@ -49,18 +49,6 @@ class LeanSessionInterface(SecureCookieSessionInterface):
             request.environ[LEAN] = True
             return self.make_null_session(app)
         return super().open_session(app, request)
-
-
-def lean_session_interface(current: SessionInterface) -> SessionInterface:
-    """The app's session interface (a feature may have set its own, e.g. LTI's cookie rules),
-    with the lean routes' null session in front of it."""
-    base = type(current)
-    if issubclass(base, LeanSessionInterface):
-        return current
-    if base is SecureCookieSessionInterface:
-        return LeanSessionInterface()
-    lean_class = type(f"Lean{base.__name__}", (LeanSessionInterface, base), {})
-    return lean_class()
 
 
 def _start_lean_request() -> None:
@@ -101,7 +89,8 @@ def _keeps(hook: Callable, kept: set[Callable]) -> bool:
 
 def install(app: Flask) -> None:
     """Call last in create_app, once every feature has added its hooks."""
-    app.session_interface = lean_session_interface(app.session_interface)
+    if not isinstance(app.session_interface, LeanSessionInterface):  # a feature may extend it (lti)
+        app.session_interface = LeanSessionInterface()
     app.before_request_funcs.setdefault(None, []).insert(0, _start_lean_request)
     kept = kept_hooks()
     for registry in (app.before_request_funcs, app.after_request_funcs):
