@@ -117,6 +117,8 @@ class Config:
 
     # Texts the operator sets (privacy notice, imprint), Markdown-free plain text files.
     LEGAL_TEXT_DIR = os.environ.get("LEGAL_TEXT_DIR")
+    # Where people report barriers (accessibility statement); default: MAIL_REPLY_TO, then the sender.
+    ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT") or None
 
     # GDPR retention in days after a participant's series ended, per data category.
     RETENTION_DAYS_PARTICIPANTS = env_int("RETENTION_DAYS_PARTICIPANTS", 3 * 365)

@@ -43,6 +43,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST core.set_language": PUBLIC,
     "GET core.privacy": PUBLIC,
     "GET core.imprint": PUBLIC,
+    "GET core.accessibility": PUBLIC,
+    "GET core.easy_language": PUBLIC,
     "GET core.health": PUBLIC,
     "GET static": PUBLIC,
     # auth
@@ -92,6 +94,32 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST mail.new_feed": SIGNED_IN,
     "POST mail.revoke_feed": SIGNED_IN,
     "GET mail.calendar_feed": PUBLIC,
+    # lti: what learning platforms call (the id_token and single-use state are the credentials),
+    # the hand-over to wirlearn's pages, the trainer's pickers, the admins' page
+    "GET lti.login": PUBLIC,
+    "POST lti.login": PUBLIC,
+    "POST lti.launch": PUBLIC,
+    "GET lti.jwks": PUBLIC,
+    "GET lti.dynamic_registration": PUBLIC,
+    "GET lti.handoff": PUBLIC,
+    "POST lti.create_account": PUBLIC,
+    "POST lti.link_account": SIGNED_IN,
+    "POST lti.sign_in_again": SIGNED_IN,
+    "GET lti.deep_link": profile("trainer"),  # the trainer who launched, no one else
+    "POST lti.deep_link": profile("trainer"),
+    "GET lti.link_course": profile("trainer"),
+    "POST lti.link_course": profile("trainer"),
+    "GET lti.admin": ADMIN,
+    "GET lti.new_platform": ADMIN,
+    "POST lti.new_platform": ADMIN,
+    "GET lti.edit_platform": ADMIN,
+    "POST lti.edit_platform": ADMIN,
+    "POST lti.confirm_platform": ADMIN,
+    "POST lti.delete_platform": ADMIN,
+    "POST lti.sync_roster": ADMIN,
+    "POST lti.course_series": ADMIN,
+    "GET lti.sync_result": ADMIN,
+    "POST lti.retry_score": ADMIN,
     # programme
     "GET programme.series_index": ADMIN,
     "GET programme.series_create": ADMIN,
@@ -125,6 +153,19 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET attendance.export": SERIES_STAFF,
     "GET api_attendance.SessionAttendance": SERIES_STAFF,
     "PUT api_attendance.SessionAttendance": SERIES_STAFF,
+    # self check-in: the code and the live list for the series' trainers; the address the QR
+    # code carries is public (a stale code explains itself); checking in needs a sign-in
+    "GET checkin.trainer": SERIES_STAFF,
+    "GET checkin.trainer_state": SERIES_STAFF,
+    "GET checkin.scan": PUBLIC,
+    "GET checkin.confirm": SIGNED_IN,
+    "POST checkin.confirm": SIGNED_IN,
+    "GET api_checkin.CheckInToken": SERIES_STAFF,
+    "POST api_checkin.CheckIn": SIGNED_IN,
+    # offline roll call: the service worker and its fallback page carry no data
+    "GET offline.service_worker": PUBLIC,
+    "GET offline.fallback": PUBLIC,
+    "GET offline.manifest": STAFF,
     "GET api_programme.series_index": SIGNED_IN,
     # assessments
     "GET api_assessments.ModuleAssessments": SERIES_STAFF,
@@ -163,6 +204,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST api_certificates.revoke": ADMIN,
     "GET certificates.series_certificates": ADMIN,
     "GET certificates.series_zip": ADMIN,
+    "GET certificates.confirm_batch": ADMIN,
     "POST certificates.issue_batch": ADMIN,
     "POST certificates.issue_one": ADMIN,
     "GET certificates.detail": ADMIN,
@@ -206,7 +248,9 @@ def sample_values(app, programme, coordinator) -> dict:
         kid, list_id = certificate.kid, certificate.status_list_id
         logo_id = add_logo(main.id)
         db.session.commit()
-    return {
+    from tests.lti_platform import sample_values as lti_sample_values
+
+    return lti_sample_values(app, programme) | {
         "series_id": main.id,
         "module_id": main.module_ids[0],
         "session_id": main.session_ids[0],
@@ -215,6 +259,7 @@ def sample_values(app, programme, coordinator) -> dict:
         "region_id": coordinator.region_id,
         "token": token,
         "filename": "css/app.css",
+        "grant": "not-a-grant",
         "fmt": "csv",
         "code": code,
         "message_id": message_id,
@@ -289,6 +334,7 @@ BODIES = {
         "records": [{"user_id": values["user_id"], "status": "present"}],
     },
     "PUT api_assessments.ParticipantAssessment": lambda values: {"result": "passed"},
+    "POST api_checkin.CheckIn": lambda values: {"token": "x" * 16},
 }
 
 

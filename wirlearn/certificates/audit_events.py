@@ -1,6 +1,8 @@
-"""German labels of the audit events this feature records (collected by the audit registry)."""
+"""Labels of the certificate events (see wirlearn/audit/labels.py)."""
 
 from flask_babel import lazy_gettext as _l
+
+from wirlearn.audit.labels import iso_date
 
 AUDIT_LABELS = {
     "certificate.issued": _l("Zertifikat ausgestellt"),
@@ -9,19 +11,27 @@ AUDIT_LABELS = {
     "certificate.resigned": _l("Zertifikat neu signiert (mit Statuslisten-Eintrag)"),
     "certificate.design_saved": _l("Zertifikatsgestaltung gespeichert"),
 }
-
 FIELD_LABELS = {
     "code": _l("Prüfcode"),
-    "status": _l("Status"),
-    "holder_name": _l("Name"),
-    "kid": _l("Schlüssel"),
+    "certificate.status": _l("Zustand"),
+    "holder_name": _l("Name auf dem Zertifikat"),
+    "kid": _l("Signaturschlüssel"),
     "valid_until": _l("Gültig bis"),
-    "reason": _l("Grund"),
-    "supersedes": _l("Ersetzt"),
-    "automatic": _l("Automatisch"),
+    "automatic": _l("Automatisch ausgestellt"),
+    "certificate.reason": _l("Grund des Widerrufs"),
+    "supersedes": _l("Ersetzt Zertifikat"),
     "status_list": _l("Statusliste"),
     "programme_line": _l("Programmzeile"),
     "logos": _l("Logos"),
     "signature_mode": _l("Unterzeichnung"),
     "signatories": _l("Unterzeichnende"),
 }
+VALUE_LABELS = {
+    "certificate.status": {
+        "valid": _l("gültig"),
+        "revoked": _l("widerrufen"),
+        "superseded": _l("ersetzt"),
+        "expired": _l("abgelaufen"),
+    }
+}
+VALUE_FORMATTERS = {"valid_until": iso_date}
