@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_progress_records"
-down_revision = "0005_mail_outbox"
+down_revision = "0007_seminar"
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from wirlearn import jobs, signals
 from wirlearn.auth.models import User, UserRole
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import LOCAL_TZ, local_now, utcnow
 from wirlearn.core.urls import public_url_for
 from wirlearn.extensions import db
@@ -154,7 +155,7 @@ def digest_window(now_local: datetime) -> tuple[datetime, datetime]:
 
 
 def _changes_in(since: datetime, until: datetime):
-    return db.session.execute(
+    rows = db.session.execute(
         select(ForecastState.state, ForecastState.changed_at, User.display_name, Series.title)
         .join(Enrollment, Enrollment.id == ForecastState.enrollment_id)
         .join(User, User.id == Enrollment.user_id)
@@ -165,8 +166,8 @@ def _changes_in(since: datetime, until: datetime):
             ForecastState.state.in_(WARNING_STATES),
             Enrollment.status == "active",
         )
-        .order_by(Series.title, User.display_name)
     ).all()
+    return sorted(rows, key=lambda row: (sort_key(row.title), sort_key(row.display_name)))
 
 
 def queue_digests(now_local: datetime | None = None) -> int:

@@ -40,9 +40,17 @@ SERIES_FIELDS = (
     "validity_months",
     "auto_issue",
     "reminder_hour",
+    "checkin_late_after_minutes",
+    "sessions_before_enrollment_count",
 )
 MODULE_FIELDS = ("title", "description", "teaching_units", "required", "assessment_kind", "max_points", "pass_mark")
-RULE_FIELDS = ("min_attendance_percent", "min_module_attendance_percent", "excused_counts", "late_counts")
+RULE_FIELDS = (
+    "min_attendance_percent",
+    "min_module_attendance_percent",
+    "excused_counts",
+    "late_counts",
+    "sessions_before_enrollment_count",
+)
 
 
 class ProgrammeError(Exception):
@@ -346,6 +354,7 @@ class EnrollResult:
     added: int
     reactivated: int
     unchanged: int
+    enrollment_ids: tuple[int, ...] = ()  # added or reactivated
 
 
 def enroll(series: Series, user_ids: Iterable[int]) -> EnrollResult:
@@ -382,11 +391,12 @@ def enroll(series: Series, user_ids: Iterable[int]) -> EnrollResult:
         elif enrollment.status == "withdrawn":
             set_enrollment_status(enrollment, "active")
             reactivated += 1
+            touched.append(enrollment.id)
         else:
             unchanged += 1
     db.session.flush()
     _keep_enrollments(touched)
-    return EnrollResult(added, reactivated, unchanged)
+    return EnrollResult(added, reactivated, unchanged, tuple(touched))
 
 
 def set_enrollment_status(enrollment: Enrollment, status: str) -> None:

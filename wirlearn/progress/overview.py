@@ -19,6 +19,7 @@ from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.certificates.models import Certificate
 from wirlearn.core.changes import current_version
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
@@ -250,23 +251,30 @@ class Overview:
 def _sort_key(sort: str):
     order = {status: index for index, status in enumerate(PARTICIPANT_STATUSES)}
     keys = {
-        "name": lambda row: (row.progress.name.casefold(),),
-        "region": lambda row: ((row.progress.region or "").casefold(), row.progress.name.casefold()),
-        "bezirk": lambda row: ((row.progress.regierungsbezirk or ""), (row.progress.region or ""), row.progress.name.casefold()),
+        "name": lambda row: (sort_key(row.progress.name),),
+        "region": lambda row: (sort_key(row.progress.region), sort_key(row.progress.name)),
+        "bezirk": lambda row: (
+            sort_key(row.progress.regierungsbezirk),
+            sort_key(row.progress.region),
+            sort_key(row.progress.name),
+        ),
         # Unknown rates (nothing held yet) sort first: nothing to compare.
         "attendance": lambda row: (
             -1 if row.progress.attendance_rate is None else row.progress.attendance_rate,
-            row.progress.name.casefold(),
+            sort_key(row.progress.name),
         ),
-        "status": lambda row: (order[row.status], row.progress.name.casefold()),
+        "status": lambda row: (order[row.status], sort_key(row.progress.name)),
     }
     return keys[sort]
 
 
 def filter_choices() -> tuple[list[tuple[int, str]], list[str]]:
     """Regions (id, name) and Regierungsbezirke the overview can be filtered by; one query."""
-    regions = db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk).order_by(Region.name)).all()
-    return [(region_id, name) for region_id, name, _bezirk in regions], sorted({bezirk for *_rest, bezirk in regions if bezirk})
+    regions = sorted(
+        db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk)).all(), key=lambda r: sort_key(r[1])
+    )
+    bezirke = sorted({bezirk for *_rest, bezirk in regions if bezirk}, key=sort_key)
+    return [(region_id, name) for region_id, name, _bezirk in regions], bezirke
 
 
 @dataclass(frozen=True)
@@ -361,8 +369,8 @@ def _compute_figures(
     for progress in participants:
         state = certificate_state(progress, certificates.get(progress.enrollment_id), now_utc)
         all_rows.append(Row(progress, participant_status(progress, state), state))
-    # By name as people read it; rows come from the records unordered (ties: as the database sorts).
-    all_rows.sort(key=lambda row: (row.progress.name.casefold(), row.progress.name, row.progress.enrollment_id))
+    # German order of names (core.collation); rows come from the records unordered.
+    all_rows.sort(key=lambda row: (sort_key(row.progress.name), row.progress.enrollment_id))
 
     modules = list(db.session.scalars(select(Module).where(Module.series_id == series_id).order_by(Module.position, Module.id)))
     numbers = {module.id: number for number, module in enumerate(modules, start=1)}
@@ -375,7 +383,9 @@ def _compute_figures(
         )
     )
     per_session = _session_counts(series_id, sessions, all_rows)
-    regions = db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk).order_by(Region.name)).all()
+    regions = sorted(
+        db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk)).all(), key=lambda r: sort_key(r[1])
+    )
 
     active = [row for row in all_rows if row.status != STATUS_WITHDRAWN]
     by_status = Counter(row.status for row in all_rows)
@@ -446,7 +456,7 @@ def _compute_figures(
         sessions=session_summaries,
         uncovered_regions=[name for region_id, name, _bezirk in regions if region_id not in covered],
         regions=[(region_id, name) for region_id, name, _bezirk in regions],
-        bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}),
+        bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}, key=sort_key),
         next_session_end=min(upcoming_ends, default=None),
         next_expiry=min(expiries, default=None),
     )
