@@ -159,6 +159,10 @@ class Config:
 
     HSTS = False
 
+    @classmethod
+    def check(cls, settings) -> None:
+        """Refuse settings this environment must not start with (production overrides it)."""
+
 
 class DevelopmentConfig(Config):
     WIRLEARN_ENV = "development"

@@ -324,23 +324,31 @@ class TestWithRedis:
 
 
 def test_production_refuses_to_start_without_a_sender(monkeypatch):
-    from config import ProductionConfig
+    """Also from a config module imported again (the check belongs to the class, not to the
+    class object wirlearn imported first)."""
+    import importlib
+
+    import config
     from wirlearn import create_app
 
-    monkeypatch.setenv("BASE_URL", "https://zertifikate.example")
     monkeypatch.delenv("MAIL_DEFAULT_SENDER", raising=False)
-    with pytest.raises(RuntimeError, match="MAIL_DEFAULT_SENDER"):
-        create_app(
-            ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://", BASE_URL="https://zertifikate.example"
+    production = importlib.reload(config).ProductionConfig
+    try:
+        with pytest.raises(RuntimeError, match="MAIL_DEFAULT_SENDER"):
+            create_app(
+                production, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://", BASE_URL="https://zertifikate.example"
+            )
+        app = create_app(
+            production,
+            SECRET_KEY="x" * 40,
+            SQLALCHEMY_DATABASE_URI="sqlite://",
+            BASE_URL="https://zertifikate.example",
+            MAIL_DEFAULT_SENDER="WIR <noreply@wir.example>",
         )
-    app = create_app(
-        ProductionConfig,
-        SECRET_KEY="x" * 40,
-        SQLALCHEMY_DATABASE_URI="sqlite://",
-        BASE_URL="https://zertifikate.example",
-        MAIL_DEFAULT_SENDER="WIR <noreply@wir.example>",
-    )
-    assert app.config["MAIL_DEFAULT_SENDER"] == "WIR <noreply@wir.example>"
+        assert app.config["MAIL_DEFAULT_SENDER"] == "WIR <noreply@wir.example>"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
 
 
 def test_development_writes_eml_files(tmp_path, database_url):

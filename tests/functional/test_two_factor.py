@@ -195,7 +195,11 @@ def test_trainer_in_production_cannot_see_participants_with_a_password_alone(mon
     reloaded = importlib.reload(config)
     try:
         app = create_app(
-            reloaded.ProductionConfig, SECRET_KEY="z" * 40, SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False
+            reloaded.ProductionConfig,
+            SECRET_KEY="z" * 40,
+            SQLALCHEMY_DATABASE_URI=database_url,
+            WTF_CSRF_ENABLED=False,
+            MAIL_DEFAULT_SENDER="WIR <noreply@zertifikate.example>",
         )
     finally:
         monkeypatch.undo()
