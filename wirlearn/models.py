@@ -5,17 +5,20 @@ from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance, RosterSubmission
 from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import RecoveryCode, User, UserRole
-from wirlearn.certificates.models import Certificate, SigningKey
+from wirlearn.certificates.models import Certificate, CertificateDesign, DesignImage, SigningKey
 from wirlearn.core.changes import DataVersion
 from wirlearn.mail.models import ForecastState, MailPreference, OutboxMessage
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
+from wirlearn.status.models import StatusList
 
 __all__ = [
     "Assessment",
     "Attendance",
     "AuditEvent",
     "Certificate",
+    "CertificateDesign",
     "DataVersion",
+    "DesignImage",
     "Enrollment",
     "ForecastState",
     "MailPreference",
@@ -27,6 +30,7 @@ __all__ = [
     "Series",
     "Session",
     "SigningKey",
+    "StatusList",
     "User",
     "UserRole",
     "session_trainers",

@@ -127,6 +127,19 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET attendance.export": SERIES_STAFF,
     "GET api_attendance.SessionAttendance": SERIES_STAFF,
     "PUT api_attendance.SessionAttendance": SERIES_STAFF,
+    # self check-in: the code and the live list for the series' trainers; the address the QR
+    # code carries is public (a stale code explains itself); checking in needs a sign-in
+    "GET checkin.trainer": SERIES_STAFF,
+    "GET checkin.trainer_state": SERIES_STAFF,
+    "GET checkin.scan": PUBLIC,
+    "GET checkin.confirm": SIGNED_IN,
+    "POST checkin.confirm": SIGNED_IN,
+    "GET api_checkin.CheckInToken": SERIES_STAFF,
+    "POST api_checkin.CheckIn": SIGNED_IN,
+    # offline roll call: the service worker and its fallback page carry no data
+    "GET offline.service_worker": PUBLIC,
+    "GET offline.fallback": PUBLIC,
+    "GET offline.manifest": STAFF,
     "GET api_programme.series_index": SIGNED_IN,
     # assessments
     "GET api_assessments.ModuleAssessments": SERIES_STAFF,
@@ -151,6 +164,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET verify.lookup /v": PUBLIC,
     "GET verify.lookup /v/": PUBLIC,
     "GET verify.certificate": PUBLIC,
+    # what the ids inside a credential resolve to
+    "GET verify.ob_key": PUBLIC,
+    "GET verify.ob_issuer": PUBLIC,
+    "GET verify.ob_achievement": PUBLIC,
+    "GET verify.ob_image": PUBLIC,
+    "GET status.status_list": PUBLIC,
     "GET api_verify.verify": PUBLIC,
     "GET certificates.mine": profile("coordinator", "other_coordinator"),
     "GET api_certificates.credential": OWNER_AND_ADMIN,
@@ -165,6 +184,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET certificates.detail": ADMIN,
     "POST certificates.reissue": ADMIN,
     "POST certificates.revoke": ADMIN,
+    "GET certificate_design.page": ADMIN,
+    "POST certificate_design.page": ADMIN,
+    "GET certificate_design.preview": ADMIN,
+    "GET certificate_design.image": ADMIN,
+    "GET certificate_design.handover_pdf": ADMIN,
 }
 
 
@@ -191,6 +215,12 @@ def sample_values(app, programme, coordinator) -> dict:
         queue_message("invitation", "access-matrix", to_address=coordinator.email, user_id=coordinator.id)
         message_id = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == "access-matrix"))
         feed_token = mail_services.new_calendar_token(coordinator.id)
+        from tests.certificate_support import add_logo
+        from wirlearn.certificates.models import Certificate
+
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        kid, list_id = certificate.kid, certificate.status_list_id
+        logo_id = add_logo(main.id)
         db.session.commit()
     return {
         "series_id": main.id,
@@ -201,10 +231,14 @@ def sample_values(app, programme, coordinator) -> dict:
         "region_id": coordinator.region_id,
         "token": token,
         "filename": "css/app.css",
+        "grant": "not-a-grant",
         "fmt": "csv",
         "code": code,
         "message_id": message_id,
         "feed_token": feed_token,
+        "kid": kid,
+        "list_id": list_id,
+        "image_id": logo_id,
     }
 
 
@@ -272,6 +306,7 @@ BODIES = {
         "records": [{"user_id": values["user_id"], "status": "present"}],
     },
     "PUT api_assessments.ParticipantAssessment": lambda values: {"result": "passed"},
+    "POST api_checkin.CheckIn": lambda values: {"token": "x" * 16},
 }
 
 

@@ -27,7 +27,7 @@ from wirlearn.attendance.models import ATTENDANCE_STATUSES, Attendance, RosterSu
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
 from wirlearn.core.collation import sort_key
-from wirlearn.core.timeutil import utcnow
+from wirlearn.core.timeutil import local_now, utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
 
@@ -119,6 +119,10 @@ class Roster:
     def recorded(self) -> int:
         return sum(1 for row in self.rows if row.status)
 
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.date, self.start_time)
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -133,6 +137,28 @@ class SaveResult:
     version: int
     changed_enrollment_ids: set[int] = field(default_factory=set)
     duplicate: bool = False
+
+
+# The one status a trainer may record before a session starts: an announced absence.
+ALLOWED_BEFORE_START = frozenset({"excused"})
+
+
+def started(session: Session | Roster, now: datetime | None = None) -> bool:
+    """Whether the session has begun (wall-clock time in Hessen)."""
+    return (now or local_now()) >= session.starts_at
+
+
+def refusal_before_start(session: Session | Roster, status: str, now: datetime | None = None) -> str | None:
+    """Why ``status`` cannot be recorded for ``session`` now, or ``None`` when it can: nobody
+    attends, arrives late or misses a session that has not begun; only an announced absence
+    ("entschuldigt") may be recorded in advance."""
+    if status in ALLOWED_BEFORE_START or started(session, now):
+        return None
+    return _(
+        "Der Termin beginnt erst am %(date)s um %(time)s Uhr. Vorher kann nur „entschuldigt“ (Abwesenheit angekündigt) erfasst werden.",
+        date=session.date.strftime("%d.%m.%Y"),
+        time=session.start_time.strftime("%H:%M"),
+    )
 
 
 def get_session(session_id: int) -> Session | None:
@@ -270,8 +296,9 @@ def save_roster(
     """Save the statuses of a roster in one go.
 
     ``entries`` maps user ids to what the trainer set; participants not in it stay as they are.
-    Refuses (``AttendanceError``) an unknown status, a too long note or a person who is not an
-    active participant of the series — nothing is written then. Refuses (``RosterConflict``) when
+    Refuses (``AttendanceError``) an unknown status, a too long note, a person who is not an
+    active participant of the series, or any status but "excused" before the session has
+    started (``refusal_before_start``) — nothing is written then. Refuses (``RosterConflict``) when
     the roster is no longer at ``version``. A ``submission_key`` seen before returns the earlier
     result with ``duplicate=True`` and writes nothing. Each changed row gets an audit event
     (before → after) and ``attendance_saved`` is sent once, in the caller's transaction.
@@ -292,6 +319,14 @@ def save_roster(
         ).all()
     )
     clean = _validate(entries, enrollment_by_user)
+    now_local = local_now()
+    early = {
+        str(user_id): [reason]
+        for user_id, entry in clean.items()
+        if (reason := refusal_before_start(session, entry.status, now_local)) is not None
+    }
+    if early:
+        raise AttendanceError(next(iter(early.values()))[0] + " " + _("Es wurde nichts gespeichert."), early)
     existing = {
         row.enrollment_id: row
         for row in db.session.scalars(

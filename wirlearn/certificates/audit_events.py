@@ -8,6 +8,8 @@ AUDIT_LABELS = {
     "certificate.issued": _l("Zertifikat ausgestellt"),
     "certificate.revoked": _l("Zertifikat widerrufen"),
     "certificate.reissued": _l("Zertifikat neu ausgestellt"),
+    "certificate.resigned": _l("Zertifikat neu signiert (mit Statuslisten-Eintrag)"),
+    "certificate.design_saved": _l("Zertifikatsgestaltung gespeichert"),
 }
 FIELD_LABELS = {
     "code": _l("Prüfcode"),
@@ -18,6 +20,11 @@ FIELD_LABELS = {
     "automatic": _l("Automatisch ausgestellt"),
     "certificate.reason": _l("Grund des Widerrufs"),
     "supersedes": _l("Ersetzt Zertifikat"),
+    "status_list": _l("Statusliste"),
+    "programme_line": _l("Programmzeile"),
+    "logos": _l("Logos"),
+    "signature_mode": _l("Unterzeichnung"),
+    "signatories": _l("Unterzeichnende"),
 }
 VALUE_LABELS = {
     "certificate.status": {

@@ -232,6 +232,7 @@ def _render_detail(certificate: Certificate, status: int = 200, revoke_form=None
         reissue_form=reissue_form or ReissueForm(formdata=None, holder_name=enrollment.user.display_name),
         grouped=codes.grouped,
         state_of=services.public_state,
+        decision_of=services.state_decision,
     )
     return html, status
 
@@ -268,7 +269,10 @@ def reissue(code: str):
     if form.validate_on_submit():
         try:
             issued = services.reissue_certificate(
-                certificate.code, issued_by_id=current_user.id, holder_name=form.holder_name.data
+                certificate.code,
+                issued_by_id=current_user.id,
+                holder_name=form.holder_name.data,
+                link_successor=form.link_successor.data,
             )
         except services.CertificateError as error:
             db.session.rollback()
@@ -287,5 +291,9 @@ def reissue(code: str):
 def mine():
     certificates = services.certificates_of_user(current_user.id)
     return render_template(
-        "certificates/mine.html", certificates=certificates, state_of=services.public_state, grouped=codes.grouped
+        "certificates/mine.html",
+        certificates=certificates,
+        state_of=services.public_state,
+        decision_of=services.state_decision,
+        grouped=codes.grouped,
     )

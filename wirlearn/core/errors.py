@@ -45,11 +45,25 @@ def wants_problem_json() -> bool:
     return request.path.startswith("/api/")
 
 
+# The public addresses a certificate or credential names (verification page, credential ids,
+# keys): their error answers set no cookie either, so they are plain text, not the site's page
+# (whose language form carries a CSRF token in the session).
+COOKIELESS_PREFIXES = ("/v/", "/ob/", "/.well-known/")
+
+
+def cookieless_path(path: str) -> bool:
+    return path == "/v" or path.startswith(COOKIELESS_PREFIXES)
+
+
 def render_error(code: int, detail: str | None = None, headers: dict[str, str] | None = None, **extra):
     from flask import make_response
 
     title, text = error_texts(code)
-    if wants_problem_json():
+    if cookieless_path(request.path):
+        response = make_response(f"{title}\n\n{detail or text}\n", code)
+        response.mimetype = "text/plain"
+        response.headers["Cache-Control"] = "no-store"
+    elif wants_problem_json():
         from wirlearn.api.problems import problem_response
 
         response = problem_response(code, title=title, detail=detail or text, **extra)

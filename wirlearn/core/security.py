@@ -93,6 +93,11 @@ def _unusable_json(raw: bytes) -> bool:
     return False
 
 
+# Forms whose files are binary by nature (certificate logos and signature images): the feature
+# checks them by content (Pillow) and stores them as bytes, never as text.
+BINARY_UPLOAD_ENDPOINTS = {"certificate_design.page"}
+
+
 def refuse_nul_bytes() -> None:
     """before_request: a NUL character is never part of a name, note or address, and PostgreSQL
     cannot store one; refuse it up front (400) instead of failing half-way through a write.
@@ -108,7 +113,7 @@ def refuse_nul_bytes() -> None:
     for upload in request.files.values():
         content = upload.stream.read()
         upload.stream.seek(0)
-        if b"\x00" in content:
+        if b"\x00" in content and request.endpoint not in BINARY_UPLOAD_ENDPOINTS:
             abort(400)
     if request.is_json:
         raw = request.get_data(cache=True)

@@ -40,9 +40,17 @@ SERIES_FIELDS = (
     "validity_months",
     "auto_issue",
     "reminder_hour",
+    "checkin_late_after_minutes",
+    "sessions_before_enrollment_count",
 )
 MODULE_FIELDS = ("title", "description", "teaching_units", "required", "assessment_kind", "max_points", "pass_mark")
-RULE_FIELDS = ("min_attendance_percent", "min_module_attendance_percent", "excused_counts", "late_counts")
+RULE_FIELDS = (
+    "min_attendance_percent",
+    "min_module_attendance_percent",
+    "excused_counts",
+    "late_counts",
+    "sessions_before_enrollment_count",
+)
 
 
 class ProgrammeError(Exception):
@@ -320,6 +328,7 @@ class EnrollResult:
     added: int
     reactivated: int
     unchanged: int
+    enrollment_ids: tuple[int, ...] = ()  # added or reactivated
 
 
 def enroll(series: Series, user_ids: Iterable[int]) -> EnrollResult:
@@ -336,6 +345,7 @@ def enroll(series: Series, user_ids: Iterable[int]) -> EnrollResult:
         for e in db.session.scalars(select(Enrollment).where(Enrollment.series_id == series.id, Enrollment.user_id.in_(ids)))
     }
     added = reactivated = unchanged = 0
+    touched: list[int] = []
     for user_id in sorted(ids):
         enrollment = existing.get(user_id)
         if enrollment is None:
@@ -351,13 +361,15 @@ def enroll(series: Series, user_ids: Iterable[int]) -> EnrollResult:
                 series_id=series.id,
             )
             added += 1
+            touched.append(enrollment.id)
         elif enrollment.status == "withdrawn":
             set_enrollment_status(enrollment, "active")
             reactivated += 1
+            touched.append(enrollment.id)
         else:
             unchanged += 1
     db.session.flush()
-    return EnrollResult(added, reactivated, unchanged)
+    return EnrollResult(added, reactivated, unchanged, tuple(touched))
 
 
 def set_enrollment_status(enrollment: Enrollment, status: str) -> None:

@@ -257,8 +257,35 @@ def enrollments(series_id: int):
         else:
             db.session.commit()
             flash(ngettext_added(result.added), "success")
+            for message in late_enrollment_messages(result.enrollment_ids):
+                flash(message, "warning")
             return redirect(url_for("programme.enrollments", series_id=series.id))
     return render_template("programme/enrollments.html", series=series, rows=rows, form=form)
+
+
+def late_enrollment_messages(enrollment_ids) -> list[str]:
+    """One line per person enrolled after sessions were held: how many, whether they count,
+    whether the minimum can still be reached."""
+    from flask_babel import gettext, ngettext
+
+    from wirlearn.progress.services import late_enrollments
+
+    messages = []
+    for late in late_enrollments(enrollment_ids):
+        text = ngettext(
+            "%(name)s: %(num)d Termin fand vor der Einschreibung statt",
+            "%(name)s: %(num)d Termine fanden vor der Einschreibung statt",
+            late.sessions_before,
+            name=late.name,
+        )
+        text += " " + (gettext("(zählen als versäumt).") if late.counted else gettext("(zählen weder dafür noch dagegen)."))
+        text += " " + (
+            gettext("Die Mindestanwesenheit ist noch erreichbar.")
+            if late.reachable
+            else gettext("Die Mindestanwesenheit ist nicht mehr erreichbar.")
+        )
+        messages.append(text)
+    return messages
 
 
 def ngettext_added(count: int) -> str:
