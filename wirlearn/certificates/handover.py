@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from wirlearn.attendance.services import person_sort_key
 from wirlearn.auth.models import User
 from wirlearn.certificates import design, pdf
 from wirlearn.certificates.models import Certificate
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import local_today
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Region, Series
@@ -25,9 +25,7 @@ def print_items(series_id: int) -> list[pdf.PrintItem]:
     ).all()
     items = [pdf.PrintItem(snapshot=row.snapshot, code=row.code, region=row.name or "") for row in rows]
     # Without a region last; the name as printed on the certificate.
-    return sorted(
-        items, key=lambda item: (item.region == "", person_sort_key(item.region), person_sort_key(item.snapshot["holder_name"]))
-    )
+    return sorted(items, key=lambda item: (item.region == "", sort_key(item.region), sort_key(item.snapshot["holder_name"])))
 
 
 def print_file(series: Series) -> bytes | None:
