@@ -8,13 +8,14 @@ PORT ?= 5000
 # One test process per core (pytest-xdist), each with its own database; PYTEST_ARGS="-n 0" runs in one.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test install install-dev translations verifiers lint format bench clean help
+.PHONY: run test install install-dev translations verifiers lint format bench mutation clean help
 
 help:
 	@echo "make run    install, migrate, seed the demo and serve http://127.0.0.1:$(PORT)"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff and bandit"
 	@echo "make bench  benchmarks against bare Flask on this machine"
+	@echo "make mutation  mutation score of the rule modules (slow; MUTATION_ARGS=wirlearn/core/access.py)"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,5 +70,11 @@ format: install-dev
 bench: install-dev translations
 	$(PY) -m bench
 
+# mutmut 3 over the modules in [tool.wirlearn.mutation.modules] (pyproject.toml), each with its own
+# fast tests; prints the score per module and writes docs/mutation-survivors.md. Not part of .ci/run.
+MUTATION_ARGS ?=
+mutation: install-dev translations
+	$(PY) tools/mutation.py $(MUTATION_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants

@@ -42,6 +42,7 @@ SHOTS = [
     ("dashboard-certified-phone", "{holder}", "/", (390, 844)),
     ("accessibility", None, "/barrierefreiheit", (1280, 900)),
     ("certificate-design", "admin@wir-hessen.example", "/verwaltung/reihen/1/zertifikate/gestaltung", (1366, 900)),
+    ("lti-admin", "admin@wir-hessen.example", "/verwaltung/lti", (1366, 900)),
 ]
 PDF_SHOTS = ["certificate-pdf"]  # the issued certificate's first page, rendered with pdftoppm
 

@@ -21,6 +21,7 @@ FEATURES = (
     "wirlearn.status",
     "wirlearn.verify",
     "wirlearn.mail",
+    "wirlearn.lti",
     "wirlearn.demo",
     "wirlearn.ops",
 )

@@ -7,8 +7,10 @@ from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import RecoveryCode, User, UserRole
 from wirlearn.certificates.models import Certificate, CertificateDesign, DesignImage, SigningKey
 from wirlearn.core.changes import DataVersion
+from wirlearn.lti.models import LtiContext, LtiLaunch, LtiLineItem, LtiPlatform, LtiScore, LtiSync, LtiToolKey, LtiUserLink
 from wirlearn.mail.models import ForecastState, MailPreference, OutboxMessage
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
+from wirlearn.progress.models import ProgressRecord
 from wirlearn.status.models import StatusList
 
 __all__ = [
@@ -21,9 +23,18 @@ __all__ = [
     "DesignImage",
     "Enrollment",
     "ForecastState",
+    "LtiContext",
+    "LtiLaunch",
+    "LtiLineItem",
+    "LtiPlatform",
+    "LtiScore",
+    "LtiSync",
+    "LtiToolKey",
+    "LtiUserLink",
     "MailPreference",
     "Module",
     "OutboxMessage",
+    "ProgressRecord",
     "RecoveryCode",
     "Region",
     "RosterSubmission",

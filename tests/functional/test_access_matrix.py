@@ -94,6 +94,32 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST mail.new_feed": SIGNED_IN,
     "POST mail.revoke_feed": SIGNED_IN,
     "GET mail.calendar_feed": PUBLIC,
+    # lti: what learning platforms call (the id_token and single-use state are the credentials),
+    # the hand-over to wirlearn's pages, the trainer's pickers, the admins' page
+    "GET lti.login": PUBLIC,
+    "POST lti.login": PUBLIC,
+    "POST lti.launch": PUBLIC,
+    "GET lti.jwks": PUBLIC,
+    "GET lti.dynamic_registration": PUBLIC,
+    "GET lti.handoff": PUBLIC,
+    "POST lti.create_account": PUBLIC,
+    "POST lti.link_account": SIGNED_IN,
+    "POST lti.sign_in_again": SIGNED_IN,
+    "GET lti.deep_link": profile("trainer"),  # the trainer who launched, no one else
+    "POST lti.deep_link": profile("trainer"),
+    "GET lti.link_course": profile("trainer"),
+    "POST lti.link_course": profile("trainer"),
+    "GET lti.admin": ADMIN,
+    "GET lti.new_platform": ADMIN,
+    "POST lti.new_platform": ADMIN,
+    "GET lti.edit_platform": ADMIN,
+    "POST lti.edit_platform": ADMIN,
+    "POST lti.confirm_platform": ADMIN,
+    "POST lti.delete_platform": ADMIN,
+    "POST lti.sync_roster": ADMIN,
+    "POST lti.course_series": ADMIN,
+    "GET lti.sync_result": ADMIN,
+    "POST lti.retry_score": ADMIN,
     # programme
     "GET programme.series_index": ADMIN,
     "GET programme.series_create": ADMIN,
@@ -222,7 +248,9 @@ def sample_values(app, programme, coordinator) -> dict:
         kid, list_id = certificate.kid, certificate.status_list_id
         logo_id = add_logo(main.id)
         db.session.commit()
-    return {
+    from tests.lti_platform import sample_values as lti_sample_values
+
+    return lti_sample_values(app, programme) | {
         "series_id": main.id,
         "module_id": main.module_ids[0],
         "session_id": main.session_ids[0],

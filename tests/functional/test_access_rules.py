@@ -41,6 +41,14 @@ PUBLIC_ENDPOINTS = {
     "verify.ob_achievement",
     "verify.ob_image",
     "status.status_list",
+    # LTI 1.3: what learning platforms call (login initiation, the launch form post, dynamic
+    # registration, the tool's public keys) and the one-time hand-over of a checked launch.
+    "lti.login",
+    "lti.launch",
+    "lti.jwks",
+    "lti.dynamic_registration",
+    "lti.handoff",
+    "lti.create_account",
 }
 
 

@@ -365,11 +365,25 @@ def test_next_sessions_are_upcoming_ones_in_date_order():
     assert [session.id for session in result.next_sessions] == [1, 11]
 
 
-@pytest.mark.parametrize("status", ["active", "completed", "withdrawn"])
-def test_eligible_exactly_when_nothing_is_missing(status):
-    for assessments in ([], [AssessmentInput(1, 1, "passed"), AssessmentInput(2, 1, "passed")]):
-        result = progress(status=status, assessments=assessments)
-        assert result.eligible is (not result.missing)
+PENDING = ["Modul 1: Bewertung steht noch aus", "Modul 2: Bewertung steht noch aus"]
+WITHDRAWN = ["Abgemeldet: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich."]
+
+
+@pytest.mark.parametrize(
+    ("status", "passed", "eligible", "missing"),
+    [
+        ("active", False, False, PENDING),
+        ("active", True, True, []),
+        ("completed", False, False, PENDING),
+        ("completed", True, True, []),
+        ("withdrawn", False, False, WITHDRAWN),
+        ("withdrawn", True, False, WITHDRAWN),
+    ],
+)
+def test_eligible_exactly_when_nothing_is_missing(status, passed, eligible, missing):
+    assessments = [AssessmentInput(1, 1, "passed"), AssessmentInput(2, 1, "passed")] if passed else []
+    result = progress(status=status, assessments=assessments)
+    assert (result.eligible, result.missing) == (eligible, missing)
 
 
 def test_percentages_in_one_place():

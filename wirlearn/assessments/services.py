@@ -351,6 +351,10 @@ def save_assessments(
             .execution_options(synchronize_session=False)
         )
     db.session.flush()
+    if recorded:
+        from wirlearn.progress import kept
+
+        kept.progress_changed(db.session, {assessment.enrollment_id for assessment in recorded})
     for assessment in recorded:
         signals.assessment_recorded.send(assessment)
     new_version = db.session.scalar(select(Module.assessment_version).where(Module.id == module_id))

@@ -407,6 +407,9 @@ def save_roster(
             session_id=session_id,
         )
     db.session.flush()
+    from wirlearn.progress import kept
+
+    kept.attendance_saved(db.session, series_id, version, changed_enrollments)
     signals.attendance_saved.send(session, changed_enrollment_ids=changed_enrollments)
     return SaveResult(version=new_version, changed_enrollment_ids=changed_enrollments)
 

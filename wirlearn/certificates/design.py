@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
 from wirlearn.certificates.models import CertificateDesign, DesignImage
@@ -51,6 +50,8 @@ def check_image(data: bytes, label: str) -> CheckedImage:
         raise DesignError(_("%(label)s: Die Datei ist leer.", label=label))
     if len(data) > MAX_IMAGE_BYTES:
         raise DesignError(_("%(label)s: Die Datei ist größer als 1 MB.", label=label))
+    from PIL import Image, UnidentifiedImageError  # Pillow only where an upload is checked (worker memory)
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format, (width, height) = image.format, image.size

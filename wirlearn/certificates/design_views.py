@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from wirlearn.audit.services import record
-from wirlearn.certificates import design, handover, services
+from wirlearn.certificates import design, services
 from wirlearn.certificates.forms import SIGNATORY_ROWS, DesignForm
 from wirlearn.certificates.models import DesignImage
 from wirlearn.core.access import roles_required
@@ -154,6 +154,8 @@ def image(series_id: int, image_id: int):
 @roles_required("admin")
 def handover_pdf(series_id: int):
     series = _series_or_404(series_id)
+    from wirlearn.certificates import handover  # reportlab only where a PDF is made (worker memory)
+
     data = handover.print_file(series)
     if data is None:
         flash(_("Für diese Reihe gibt es noch keine gültigen Zertifikate."), "warning")

@@ -31,7 +31,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -41,13 +41,16 @@ from sqlalchemy.orm import aliased, joinedload
 from wirlearn import signals
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
-from wirlearn.certificates import codes, design, ids, keys, pdf, signing, states
+from wirlearn.certificates import codes, design, ids, keys, signing, states
 from wirlearn.certificates.models import Certificate
 from wirlearn.core import urls
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Series
 from wirlearn.status import services as status_services
+
+if TYPE_CHECKING:
+    from wirlearn.certificates import pdf
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +161,8 @@ def _sign_and_check(snapshot: dict[str, Any], code: str) -> tuple[str, str]:
     """Sign the credential and make the PDF once; raises before anything is written."""
     key = keys.signing_key()
     credential = signing.sign(signing.credential_claims(snapshot), key, kid=ids.key_url(key.kid, snapshot["issuer_url"]))
+    from wirlearn.certificates import pdf  # reportlab only where a PDF is made (worker memory)
+
     pdf.render(snapshot, code, images=design.images_for(snapshot))
     return credential, key.kid
 
@@ -426,6 +431,8 @@ def preview_pdf(series: Series) -> bytes:
     current design and "MUSTER" across the top: nothing is stored, signed or numbered."""
     from types import SimpleNamespace
 
+    from wirlearn.certificates import pdf
+
     holder = SimpleNamespace(display_name="Erika Mustermann", subject_uuid="00000000-0000-0000-0000-000000000000", email="")
     modules = [
         {"title": module.title, "teaching_units": module.teaching_units}
@@ -443,6 +450,8 @@ def preview_pdf(series: Series) -> bytes:
 
 def status_note(certificate: Certificate) -> pdf.StatusNote | None:
     """What a copy printed after revocation or re-issue says across its top."""
+    from wirlearn.certificates import pdf
+
     if certificate.status == "revoked":
         return pdf.StatusNote(
             f"WIDERRUFEN am {pdf.local_date(certificate.revoked_at)} – dieses Zertifikat ist nicht mehr gültig."
@@ -453,6 +462,8 @@ def status_note(certificate: Certificate) -> pdf.StatusNote | None:
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:
+    from wirlearn.certificates import pdf
+
     snapshot = certificate.snapshot
     return pdf.render(snapshot, certificate.code, status_note(certificate), images=design.images_for(snapshot))
 

@@ -24,12 +24,6 @@ class AccessRule:
     roles: frozenset[str] = frozenset()  # empty: any signed-in user
     api: bool = False  # bearer token (and, for GET, the browser session)
 
-    def describe(self) -> str:
-        if self.public:
-            return "public"
-        who = ",".join(sorted(self.roles)) or "any signed-in user"
-        return f"{'api' if self.api else 'login'}:{who}"
-
 
 def _declare(rule: AccessRule) -> Callable:
     def decorate(view: Callable) -> Callable:

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from wirlearn.core.lean import is_lean
 from wirlearn.extensions import db
 
 RETRY_AFTER_SECONDS = 30
@@ -67,11 +68,32 @@ def render_error(code: int, detail: str | None = None, headers: dict[str, str] |
         from wirlearn.api.problems import problem_response
 
         response = problem_response(code, title=title, detail=detail or text, **extra)
+    elif is_lean():
+        response = make_response(_public_error_page(code, title, detail or text), code)
     else:
         response = make_response(render_template("errors/error.html", code=code, title=title, text=detail or text), code)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _public_error_page(code: int, title: str, text: str) -> str:
+    """The error page of the lean public routes: the verification pages' frame, without the
+    app's navigation and its forms (a form's CSRF token would start a session cookie)."""
+    from flask import url_for
+    from flask_babel import get_locale
+
+    lang = str(get_locale() or "de")
+    other = "en" if lang == "de" else "de"
+    return render_template(
+        "errors/public_error.html",
+        code=code,
+        title=title,
+        text=text,
+        lang=lang,
+        other_lang=other,
+        switch_url=url_for("verify.lookup", lang=other),
+    )
 
 
 def _rollback() -> None:

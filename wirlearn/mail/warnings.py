@@ -71,7 +71,9 @@ def on_attendance_saved(session: Session, **_extra) -> None:
 def check_forecasts(series_id: int, now: datetime | None = None) -> int:
     """Compare each enrollment's forecast with the last one seen; store changes and queue one
     warning per change into a warning state. Returns the number of warnings queued."""
-    from wirlearn.progress.services import progress_for_series
+    # The kept progress records (what the overview reads): a roster save no longer recomputes
+    # a series of 10,000 in the worker; missing or overtaken records are computed afresh.
+    from wirlearn.progress.kept import progress_for_series
 
     progress = progress_for_series(series_id)
     known = {

@@ -48,8 +48,8 @@ FIELD_LABELS = {
     "validity_months": _l("Gültigkeit (Monate)"),
     "auto_issue": _l("Zertifikat automatisch ausstellen"),
     "reminder_hour": _l("Erinnerung um (Uhr)"),
-    "sessions_before_enrollment_count": _l("Termine vor der Einschreibung zählen"),
     "checkin_late_after_minutes": _l("Selbst-Check-in: „verspätet“ ab Minute"),
+    "sessions_before_enrollment_count": _l("Termine vor der Einschreibung zählen"),
     # modules
     "teaching_units": _l("Unterrichtseinheiten"),
     "required": _l("Pflichtmodul"),
