@@ -369,8 +369,8 @@ def _compute_figures(
     for progress in participants:
         state = certificate_state(progress, certificates.get(progress.enrollment_id), now_utc)
         all_rows.append(Row(progress, participant_status(progress, state), state))
-    # By name as people read it; rows come from the records unordered (ties: as the database sorts).
-    all_rows.sort(key=lambda row: (row.progress.name.casefold(), row.progress.name, row.progress.enrollment_id))
+    # By name in the German order (core.collation); rows come from the records unordered.
+    all_rows.sort(key=lambda row: (sort_key(row.progress.name), row.progress.enrollment_id))
 
     modules = list(db.session.scalars(select(Module).where(Module.series_id == series_id).order_by(Module.position, Module.id)))
     numbers = {module.id: number for number, module in enumerate(modules, start=1)}
