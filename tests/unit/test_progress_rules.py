@@ -366,7 +366,7 @@ def test_next_sessions_are_upcoming_ones_in_date_order():
 
 
 PENDING = ["Modul 1: Bewertung steht noch aus", "Modul 2: Bewertung steht noch aus"]
-WITHDRAWN = ["Abgemeldet: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich."]
+WITHDRAWN = ["Ausgeschieden: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich."]
 
 
 @pytest.mark.parametrize(

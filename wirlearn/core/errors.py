@@ -47,29 +47,31 @@ def wants_problem_json() -> bool:
 
 
 # The public addresses a certificate or credential names (verification page, credential ids,
-# keys): their error answers set no cookie either, so they are plain text, not the site's page
-# (whose language form carries a CSRF token in the session).
-COOKIELESS_PREFIXES = ("/v/", "/ob/", "/.well-known/")
+# keys): their error answers set no cookie, so they never show the site's page (whose language
+# form carries a CSRF token in the session). People get the verification pages' frame, machines
+# reading the ids under /ob/ and /.well-known/ plain text.
+MACHINE_PREFIXES = ("/ob/", "/.well-known/")
 
 
-def cookieless_path(path: str) -> bool:
-    return path == "/v" or path.startswith(COOKIELESS_PREFIXES)
+def public_person_path(path: str) -> bool:
+    return path == "/v" or path.startswith("/v/")
 
 
 def render_error(code: int, detail: str | None = None, headers: dict[str, str] | None = None, **extra):
     from flask import make_response
 
     title, text = error_texts(code)
-    if cookieless_path(request.path):
-        response = make_response(f"{title}\n\n{detail or text}\n", code)
-        response.mimetype = "text/plain"
-        response.headers["Cache-Control"] = "no-store"
-    elif wants_problem_json():
+    if wants_problem_json():
         from wirlearn.api.problems import problem_response
 
         response = problem_response(code, title=title, detail=detail or text, **extra)
-    elif is_lean():
+    elif is_lean() or public_person_path(request.path):
         response = make_response(_public_error_page(code, title, detail or text), code)
+        response.headers["Cache-Control"] = "no-store"
+    elif request.path.startswith(MACHINE_PREFIXES):
+        response = make_response(f"{title}\n\n{detail or text}\n", code)
+        response.mimetype = "text/plain"
+        response.headers["Cache-Control"] = "no-store"
     else:
         response = make_response(render_template("errors/error.html", code=code, title=title, text=detail or text), code)
     for key, value in (headers or {}).items():

@@ -89,7 +89,8 @@ def _keeps(hook: Callable, kept: set[Callable]) -> bool:
 
 def install(app: Flask) -> None:
     """Call last in create_app, once every feature has added its hooks."""
-    app.session_interface = LeanSessionInterface()
+    if not isinstance(app.session_interface, LeanSessionInterface):  # a feature may extend it (lti)
+        app.session_interface = LeanSessionInterface()
     app.before_request_funcs.setdefault(None, []).insert(0, _start_lean_request)
     kept = kept_hooks()
     for registry in (app.before_request_funcs, app.after_request_funcs):

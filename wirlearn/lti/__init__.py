@@ -15,10 +15,10 @@ Why own code on PyJWT rather than pylti1p3: README.md, section "LTI 1.3".
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask.sessions import SecureCookieSessionInterface
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 
+from wirlearn.core.lean import LeanSessionInterface
 from wirlearn.core.navigation import add_nav_item
 
 LTI_TABLES = (
@@ -34,10 +34,11 @@ LTI_TABLES = (
 SCORES_EVERY = 120  # seconds between looks for due retries
 
 
-class EmbeddableSessionInterface(SecureCookieSessionInterface):
+class EmbeddableSessionInterface(LeanSessionInterface):
     """The session cookie of a session started by a launch is ``SameSite=None`` (with
     ``Secure``, so in production only): the platform shows wirlearn in a frame, a cross-site
-    context in which a ``Lax`` cookie is never sent. Every other session keeps ``Lax``."""
+    context in which a ``Lax`` cookie is never sent. Every other session keeps ``Lax``. Built on
+    the lean path's interface (``core/lean.py``), which keeps it."""
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
         from wirlearn.lti.views import FRAME_KEY

@@ -369,7 +369,7 @@ def _compute_figures(
     for progress in participants:
         state = certificate_state(progress, certificates.get(progress.enrollment_id), now_utc)
         all_rows.append(Row(progress, participant_status(progress, state), state))
-    # By name in the German order (core.collation); rows come from the records unordered.
+    # German order of names (core.collation); rows come from the records unordered.
     all_rows.sort(key=lambda row: (sort_key(row.progress.name), row.progress.enrollment_id))
 
     modules = list(db.session.scalars(select(Module).where(Module.series_id == series_id).order_by(Module.position, Module.id)))
@@ -456,7 +456,7 @@ def _compute_figures(
         sessions=session_summaries,
         uncovered_regions=[name for region_id, name, _bezirk in regions if region_id not in covered],
         regions=[(region_id, name) for region_id, name, _bezirk in regions],
-        bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}),
+        bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}, key=sort_key),
         next_session_end=min(upcoming_ends, default=None),
         next_expiry=min(expiries, default=None),
     )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from wirlearn.certificates import ids, keys, signing
 from wirlearn.certificates.models import Certificate
@@ -52,21 +52,28 @@ def ttl_seconds() -> int:
     return int(current_app.config.get("STATUS_LIST_TTL_SECONDS") or DEFAULT_TTL_SECONDS)
 
 
-def _open_list(series_id: int) -> StatusList:
-    query = (
-        select(StatusList)
+def _claim(series_id: int) -> tuple[int, int, int]:
+    """Count one more entry on the open list of ``series_id``'s issuer: (list id, size, entries
+    now given out). One statement (the row lock of the UPDATE makes concurrent issuers take
+    turns); a new list when none is open."""
+    open_list = (
+        select(func.min(StatusList.id))
         .where(StatusList.series_id == series_id, StatusList.purpose == "revocation", StatusList.allocated < StatusList.size)
-        .order_by(StatusList.id)
-        .limit(1)
+        .scalar_subquery()
     )
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update()  # two issuers at once take turns on the counter
-    found = db.session.scalar(query)
-    if found is None:
-        found = StatusList(series_id=series_id, purpose="revocation", size=list_size(), allocated=0)
-        db.session.add(found)
-        db.session.flush()
-    return found
+    claimed = db.session.execute(
+        update(StatusList)
+        .where(StatusList.id == open_list, StatusList.allocated < StatusList.size)
+        .values(allocated=StatusList.allocated + 1)
+        .returning(StatusList.id, StatusList.size, StatusList.allocated)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is not None:
+        return claimed.id, claimed.size, claimed.allocated
+    created = StatusList(series_id=series_id, purpose="revocation", size=list_size(), allocated=1)
+    db.session.add(created)
+    db.session.flush()
+    return created.id, created.size, 1
 
 
 def _taken(list_id: int, index: int) -> bool:
@@ -83,25 +90,19 @@ def allocate(series_id: int, base_url: str | None = None) -> StatusEntry:
 
     Flushes, does not commit; the caller stores the index on the certificate in the same
     transaction (the unique constraint on list and index is the last word)."""
-    status_list = _open_list(series_id)
+    list_id, size, given_out = _claim(series_id)
     index = None
-    if status_list.allocated < status_list.size // 2:
+    if given_out <= size // 2:
         for _try in range(RANDOM_TRIES):
-            candidate = secrets.randbelow(status_list.size)
-            if not _taken(status_list.id, candidate):
+            candidate = secrets.randbelow(size)
+            if not _taken(list_id, candidate):
                 index = candidate
                 break
     if index is None:  # a list more than half full: choose among the free ones
-        used = set(db.session.scalars(select(Certificate.status_index).where(Certificate.status_list_id == status_list.id)))
-        free = [candidate for candidate in range(status_list.size) if candidate not in used]
-        if not free:  # pragma: no cover - allocated counts every index given out
-            status_list.allocated = status_list.size
-            db.session.flush()
-            return allocate(series_id, base_url)
-        index = secrets.choice(free)
-    status_list.allocated += 1
-    db.session.flush()
-    return StatusEntry(status_list.id, index, ids.status_list_url(status_list.id, base_url))
+        used = set(db.session.scalars(select(Certificate.status_index).where(Certificate.status_list_id == list_id)))
+        free = [candidate for candidate in range(size) if candidate not in used]
+        index = secrets.choice(free)  # given_out <= size: at least this entry is free
+    return StatusEntry(list_id, index, ids.status_list_url(list_id, base_url))
 
 
 # Signed list credentials per app (one app per worker process): list id → (change counter, base
