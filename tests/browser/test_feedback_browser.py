@@ -89,3 +89,29 @@ def test_new_pages_pass_axe(new_page, live_server, app, admin, programme, coordi
     assert desktop.get_by_role("button", name="Ja, 1 Zertifikat ausstellen").is_visible()
     assert "Đorđe Petrović" in desktop.locator("ol.batch-names").inner_text()
     assert_accessible(desktop, "batch confirmation")
+
+
+def test_the_revocation_error_is_in_view_without_javascript_too(browser, live_server, app, admin, programme, coordinator):
+    from tests.browser.conftest import PHONE
+
+    make_eligible(app, programme["main"], coordinator)
+    with app.app_context():
+        code = services.issue_certificate(enrollment_id(app, programme["main"], coordinator), issued_by_id=admin.id).code
+        db.session.commit()
+    context = browser.new_context(locale="de-DE", java_script_enabled=False, **PHONE)
+    try:
+        phone = context.new_page()
+        sign_in(phone, live_server, admin)
+        phone.goto(f"{live_server}/verwaltung/zertifikate/{code}")
+        phone.get_by_role("button", name="Zertifikat widerrufen").click()
+        phone.wait_for_load_state()
+        assert phone.url.endswith("#revoke-errors")  # the answer opens at the summary
+        # KERN scrolls smoothly: give the jump up to three seconds to arrive.
+        summary = phone.locator("#revoke-errors")
+        for _attempt in range(30):
+            if summary.evaluate(IN_VIEW):
+                break
+            phone.wait_for_timeout(100)
+        assert summary.evaluate(IN_VIEW)
+    finally:
+        context.close()

@@ -158,6 +158,9 @@ def test_the_other_tables_with_actions_fit_too(browser, live_server, admin, wide
             "/verwaltung/regionen",
             f"/training/reihen/{wide_series.id}",
             "/verwaltung/postausgang",
+            f"/verwaltung/reihen/{wide_series.id}/zertifikate/gestaltung",
+            f"/termine/{wide_series.session_ids[-1]}/anwesenheit",
+            f"/termine/{wide_series.session_ids[-1]}/check-in",
         ):
             page.goto(live_server + path)
             assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), f"{path} scrolls sideways"

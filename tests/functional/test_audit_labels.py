@@ -342,3 +342,35 @@ def test_a_feature_cannot_label_another_features_action():
     vocabulary.add("wirlearn.first", First)
     with pytest.raises(ValueError, match="thing.done"):
         vocabulary.add("wirlearn.second", Second)
+
+
+def test_names_for_ids_cost_the_same_for_one_event_or_a_full_page(app, client, login, admin, trainer, other_trainer, factory):
+    from tests.querycount import count_queries
+    from wirlearn.audit.services import record
+
+    region = factory.region_id("Kassel")
+    login(client, admin)
+
+    def add(n: int) -> None:
+        with app.test_request_context():
+            for index in range(n):
+                record(
+                    "session.changed", "session", index, before={"trainers": [trainer.id]}, after={"trainers": [other_trainer.id]}
+                )
+                record("user.changed", "user", index, before={"region_id": None}, after={"region_id": region})
+            db.session.commit()
+
+    def statements() -> tuple[int, str]:
+        with app.app_context():
+            engine = db.engine
+        with count_queries(engine) as counter:
+            page = client.get("/verwaltung/protokoll").get_data(as_text=True)
+        return counter.count, page
+
+    add(1)
+    few, page = statements()
+    add(24)  # 50 events: a full page
+    many, page = statements()
+    assert few == many, (few, many)
+    assert f"Trainer/innen: <del>{trainer.display_name}</del> → <ins>{other_trainer.display_name}</ins>" in page
+    assert "Gebietskörperschaft: <del>–</del> → <ins>Kassel</ins>" in page

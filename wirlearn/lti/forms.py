@@ -57,5 +57,7 @@ class NewAccountForm(FlaskForm):
         from wirlearn.programme.models import Region
 
         super().__init__(*args, **kwargs)
-        regions = db.session.execute(select(Region.id, Region.name).order_by(Region.name)).all()
+        from wirlearn.core.collation import sort_key
+
+        regions = sorted(db.session.execute(select(Region.id, Region.name)).all(), key=lambda row: sort_key(row.name))
         self.region_id.choices = [(0, _l("bitte wählen"))] + [(region_id, name) for region_id, name in regions]

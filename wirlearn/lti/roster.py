@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.lti import access_tokens, http
@@ -128,8 +129,8 @@ def apply_members(context: LtiContext, members: list[dict]) -> dict:
         select(Enrollment.user_id, User.display_name)
         .join(User, User.id == Enrollment.user_id)
         .where(Enrollment.series_id == context.series_id, Enrollment.status == "active")
-        .order_by(User.display_name)
     ).all()
+    enrolled.sort(key=lambda row: sort_key(row.display_name))
     summary["left"] = [
         {"user_id": user_id, "name": name}
         for user_id, name in enrolled

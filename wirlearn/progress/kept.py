@@ -46,6 +46,7 @@ from wirlearn import signals
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.auth.models import User
+from wirlearn.core.collation import sort_key
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
 from wirlearn.progress.models import ProgressRecord
@@ -440,10 +441,11 @@ def _record_rows(series_id: int, *, details: bool = False, ordered: bool = True)
         .outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id)
         .where(Enrollment.series_id == series_id)
     )
-    if ordered:
-        query = query.order_by(User.display_name, Enrollment.id)
     # Core, not the ORM: 10,000 plain tuples without ORM row processing.
-    return db.session.connection().execute(query).all()
+    rows = db.session.connection().execute(query).all()
+    if ordered:  # German order (core.collation), not the database's
+        rows.sort(key=lambda row: (sort_key(row[3]), row[0]))
+    return rows
 
 
 def _is_current(row, at: datetime) -> bool:

@@ -525,7 +525,7 @@ def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]
         .outerjoin(Region, Region.id == User.region_id)
         .where(Enrollment.id.in_(enrollments_query))
     ).all()
-    people.sort(key=lambda row: (sort_key(row[5]), row[0]))  # German order, not the database's
+    people.sort(key=lambda row: (sort_key(row.display_name), row.id))  # German order, not the database's
     if not people:
         return []
     series_ids = {row[1] for row in people}
