@@ -135,3 +135,13 @@ def smtp():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def poppler():
+    """Tests that read PDFs as a person's viewer would need poppler-utils: missing is a failure
+    (``.ci/run`` installs it), never a skip."""
+    import shutil
+
+    missing = [tool for tool in ("pdftotext", "pdfinfo", "pdffonts", "pdftoppm") if shutil.which(tool) is None]
+    assert not missing, f"poppler-utils is needed for {', '.join(missing)} (apt-get install poppler-utils)"

@@ -5,7 +5,6 @@ series for the handover. Uploads are checked by content; bad ones store nothing.
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 
 import pytest
@@ -17,7 +16,7 @@ from wirlearn.certificates import design, services
 from wirlearn.certificates.models import CertificateDesign, DesignImage
 from wirlearn.extensions import db
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+needs_poppler = pytest.mark.usefixtures("poppler")
 
 
 def url(series_id: int, tail: str = "gestaltung") -> str:

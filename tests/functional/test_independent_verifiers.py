@@ -24,10 +24,12 @@ from wirlearn.status import bitstring
 VERIFIERS = Path(__file__).resolve().parents[1] / "verifiers"
 NODE = shutil.which("node")
 
-pytestmark = pytest.mark.skipif(
-    NODE is None or not (VERIFIERS / "node_modules" / "jose").is_dir(),
-    reason="needs node and `npm ci` in tests/verifiers (make test does both)",
-)
+
+@pytest.fixture(autouse=True)
+def _verifiers_installed():
+    """Missing verifiers are a failure, never a skip: ``make test`` runs ``npm ci`` for them."""
+    assert NODE is not None, "node is needed for the independent verifiers"
+    assert (VERIFIERS / "node_modules" / "jose").is_dir(), "run `make verifiers` (npm ci in tests/verifiers)"
 
 
 def _free_port() -> int:

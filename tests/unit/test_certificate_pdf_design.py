@@ -5,7 +5,6 @@ sentence for certificates without signature."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -36,7 +35,7 @@ def with_design(**values) -> dict:
     return SNAPSHOT | {"design": {"programme_line": "Landesprogramm WIR", "logo_ids": [], "signatories": []} | values}
 
 
-@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="needs poppler-utils")
+@pytest.mark.usefixtures("poppler")
 def test_metadata_carries_issuer_issue_date_and_no_unembedded_font(tmp_path):
     data = pdf.render(with_design(signature_mode="electronic"), CODE)
     assert b"/CreationDate (D:20261125120000+00'00')" in data and b"/ModDate (D:20261125120000+00'00')" in data
@@ -51,7 +50,7 @@ def test_metadata_carries_issuer_issue_date_and_no_unembedded_font(tmp_path):
     assert fonts and all(" yes yes yes " in line and "FiraSans" in line for line in fonts), fonts
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+@pytest.mark.usefixtures("poppler")
 @pytest.mark.parametrize(
     ("values", "present", "absent"),
     [
@@ -83,9 +82,7 @@ def test_no_lone_last_word():
     assert pdf.no_widow("Einwort") == "Einwort"
 
 
-def test_reissued_copy_names_award_and_issue_dates(tmp_path):
-    if shutil.which("pdftotext") is None:
-        pytest.skip("needs poppler-utils")
+def test_reissued_copy_names_award_and_issue_dates(tmp_path, poppler):
     path = tmp_path / "z.pdf"
     path.write_bytes(pdf.render(SNAPSHOT | {"issued_at": "2027-03-01T09:00:00Z"}, CODE))
     text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split())
