@@ -99,3 +99,29 @@ def test_progress_for_a_list_of_enrollments_is_theirs_only(app, three):
 def test_an_unknown_enrollment_is_named_in_the_error(app):
     with app.app_context(), pytest.raises(LookupError, match="no enrollment 999999"):
         services.progress_for_enrollment(999_999)
+
+
+def test_a_persons_own_page_shows_the_newest_series_first(app, factory):
+    person = factory.user("coordinator", name="Ayşe Yılmaz", region="Kassel")
+    older = factory.series(coordinators=(person,), title="Jahrgang 2025")
+    newer = factory.series(coordinators=(person,), title="Jahrgang 2026")
+    with app.app_context():
+        assert [item.series_id for item in services.progress_for_user(person.id)] == [newer.id, older.id]
+
+
+def test_progress_is_computed_for_the_day_asked_for(app, factory):
+    from datetime import timedelta
+
+    from wirlearn.core.timeutil import local_today
+
+    person = factory.user("coordinator", name="Ayşe Yılmaz", region="Kassel")
+    series = factory.series(coordinators=(person,))
+    before_the_first_session = local_today() - timedelta(days=60)
+    with app.app_context():
+        for progress in (
+            services.progress_for_series(series.id, today=before_the_first_session)[0],
+            services.progress_for_user(person.id, today=before_the_first_session)[0],
+            services.progress_for_enrollments(services.series_enrollment_ids(series.id), today=before_the_first_session)[0],
+        ):
+            assert (progress.sessions_upcoming, progress.sessions_unrecorded) == (4, 0)
+        assert services.progress_for_series(series.id)[0].sessions_upcoming == 0
