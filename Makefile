@@ -5,9 +5,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wirlearn
 PORT ?= 5000
-PYTEST_ARGS ?=
+# One test process per core (pytest-xdist), each with its own database; PYTEST_ARGS="-n 0" runs in one.
+PYTEST_ARGS ?= -n auto
 
-.PHONY: run test install install-dev translations lint format bench mutation clean help
+.PHONY: run test install install-dev translations verifiers lint format bench mutation clean help
 
 help:
 	@echo "make run    install, migrate, seed the demo and serve http://127.0.0.1:$(PORT)"
@@ -46,7 +47,15 @@ run: install translations
 	@$(FLASK) worker --poll 3 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev translations
+# Independent credential verifiers (npm jose, a Bitstring Status List decoder), pinned by the lock file.
+VERIFIERS := tests/verifiers
+$(VERIFIERS)/node_modules/.installed: $(VERIFIERS)/package.json $(VERIFIERS)/package-lock.json
+	cd $(VERIFIERS) && npm ci --no-audit --no-fund
+	touch $@
+
+verifiers: $(VERIFIERS)/node_modules/.installed
+
+test: install-dev translations verifiers
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

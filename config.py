@@ -110,9 +110,15 @@ class Config:
     # Certificate signing keys: a folder (default: instance/keys) or one PEM in the environment.
     SIGNING_KEY_DIR = os.environ.get("SIGNING_KEY_DIR")
     SIGNING_KEY_PEM = os.environ.get("SIGNING_KEY_PEM")
+    # Bitstring Status Lists (wirlearn/status): how long verifiers may cache a list (its ttl and
+    # Cache-Control max-age); the issuer profile's contact address (else MAIL_REPLY_TO).
+    STATUS_LIST_TTL_SECONDS = env_int("STATUS_LIST_TTL_SECONDS", 300)
+    ISSUER_EMAIL = os.environ.get("ISSUER_EMAIL") or ""
 
     # Texts the operator sets (privacy notice, imprint), Markdown-free plain text files.
     LEGAL_TEXT_DIR = os.environ.get("LEGAL_TEXT_DIR")
+    # Where people report barriers (accessibility statement); default: MAIL_REPLY_TO, then the sender.
+    ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT") or None
 
     # GDPR retention in days after a participant's series ended, per data category.
     RETENTION_DAYS_PARTICIPANTS = env_int("RETENTION_DAYS_PARTICIPANTS", 3 * 365)

@@ -21,7 +21,7 @@ from bench.context import Context, Settings
 from bench.databases import Databases
 from bench.report import Row, machine, markdown, write_json
 
-SUITES = ("load", "scale", "issuing", "memory", "mail")
+SUITES = ("load", "scale", "issuing", "memory", "mail", "credentials", "scaleout")
 
 
 def parse(argv: list[str] | None) -> Settings:

@@ -24,7 +24,7 @@ class Settings:
     memory_sizes: tuple[int, int] = (100, 1000)
     load_certificates: int = 1000
     timing_runs: int = 7  # per scale figure and size; the median counts
-    suites: tuple[str, ...] = ("load", "scale", "issuing", "memory", "mail")
+    suites: tuple[str, ...] = ("load", "scale", "issuing", "memory", "mail", "credentials")
 
     @classmethod
     def smoke(cls) -> Settings:

@@ -19,7 +19,7 @@ from bench.apps import FeatureMissing, in_process_app, server_env
 from bench.context import Context
 from bench.databases import LABELS, migrate
 from bench.floor_app import fill
-from bench.memory import peak_rss_kib
+from bench.memory import peak_rss_kib, uss_kib
 from bench.report import Row, mib, ms, rps
 from bench.servers import Server, configured_workers
 from bench.wrk import LoadResult, median_result, run_wrk, warm_up
@@ -298,20 +298,40 @@ def _cold_rows(ctx, kinds, urls, codes_by_kind, floor_urls, floor_codes_by_kind)
     return rows
 
 
+# Issue #15: a wirlearn worker's peak RSS at most 1.6 × the floor worker's.
+RSS_TARGET = 1.6
+
+
 def _memory_rows(kinds: tuple[str, ...], floors: dict[str, Server], wirlearn: dict[str, Server]) -> list[Row]:
     rows = []
     for kind in kinds:
         ours = max((peak_rss_kib(pid) for pid in wirlearn[kind].worker_pids()), default=0)
         theirs = max((peak_rss_kib(pid) for pid in floors[kind].worker_pids()), default=0)
+        ratio = ours / theirs if theirs else None
         rows.append(
             Row(
                 "memory",
                 f"peak RSS of one gunicorn worker after the load runs, {LABELS[kind]}",
                 mib(ours),
                 mib(theirs) + " (floor worker)",
-                ours / theirs if theirs else None,
-                "(reported)",
+                ratio,
+                f"≤ {RSS_TARGET}×",
+                ratio is not None and ratio <= RSS_TARGET,
                 data={"wirlearn_kib": ours, "floor_kib": theirs},
+            )
+        )
+        # What each worker holds on its own (the rest is shared with the master and the other workers).
+        our_uss = max((uss_kib(pid) for pid in wirlearn[kind].worker_pids()), default=0)
+        their_uss = max((uss_kib(pid) for pid in floors[kind].worker_pids()), default=0)
+        rows.append(
+            Row(
+                "memory",
+                f"unique memory (USS) of one gunicorn worker after the load runs, {LABELS[kind]}",
+                mib(our_uss),
+                mib(their_uss) + " (floor worker)",
+                our_uss / their_uss if their_uss else None,
+                "(reported)",
+                data={"wirlearn_kib": our_uss, "floor_kib": their_uss},
             )
         )
     return rows

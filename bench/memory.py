@@ -28,6 +28,21 @@ def rss_kib(pid: int | str = "self") -> int:
         return 0
 
 
+def uss_kib(pid: int | str = "self") -> int:
+    """Unique set size: the memory only this process holds (its private pages), in KiB. With the
+    app preloaded in the gunicorn master, code and data loaded before the fork are shared and
+    count in every worker's RSS but in no worker's USS."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    total = 0
+    for line in text.splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:", "Private_Hugetlb:")):
+            total += int(line.split()[1])
+    return total
+
+
 def reset_peak(pid: int | str = "self") -> bool:
     """Start VmHWM again from the current RSS (Linux ≥ 4.0: write 5 to clear_refs)."""
     try:

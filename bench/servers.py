@@ -1,7 +1,7 @@
 """gunicorn servers for the load benchmarks, all started with the same settings.
 
 Every server reads ``gunicorn.conf.py``, the file docs/betrieb.md recommends for production
-(sync workers, one per core, no preloading); only the address and the error log differ. So a
+(sync workers, one per core, the app preloaded in the master); only the address and the error log differ. So a
 ratio compares applications, not server settings.
 """
 

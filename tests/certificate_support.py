@@ -59,3 +59,27 @@ def make_eligible(app, series: SeriesRef, user: UserRef, *, skip_module: int | N
             )
         db.session.commit()
         return enrollment.id
+
+
+def png_bytes(width: int = 60, height: int = 30, color=(26, 61, 165), image_format: str = "PNG") -> bytes:
+    """A small real image (Pillow), for logo and signature uploads."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def add_logo(series_id: int) -> int:
+    """Give the series' design a logo (inside an app context; flushes); returns the image id."""
+    from wirlearn.certificates import design
+
+    image = design.store_image(series_id, "logo", design.check_image(png_bytes(), "Logo"))
+    current = design.design_for(series_id)
+    if current not in db.session:
+        db.session.add(current)
+    current.logo_ids = [*(current.logo_ids or []), image.id]
+    db.session.flush()
+    return image.id

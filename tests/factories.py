@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -125,7 +125,9 @@ class Factory:
                     session = Session(
                         module_id=module.id,
                         date=today + timedelta(days=offset),
-                        start_time=time(9, 0),
+                        # Today's sessions have begun whatever the hour the tests run at:
+                        # attendance is refused before a session starts.
+                        start_time=time(0, 0) if offset == 0 else time(9, 0),
                         end_time=time(16, 0),
                         place="Raum 1",
                     )
@@ -134,8 +136,10 @@ class Factory:
                     db.session.flush()
                     by_module[module.id].append(session.id)
                     session_ids.append((session.date, session.id))
+            # Enrolled when the series began (sessions before an enrolment count differently).
+            enrolled_at = datetime.combine(values["start_date"] or today - timedelta(days=90), time(8, 0))
             for ref in coordinators:
-                db.session.add(Enrollment(series_id=series.id, user_id=ref.id, status="active"))
+                db.session.add(Enrollment(series_id=series.id, user_id=ref.id, status="active", enrolled_at=enrolled_at))
             db.session.commit()
             ordered = [session_id for _day, session_id in sorted(session_ids)]
             return SeriesRef(series.id, module_ids, ordered, by_module)

@@ -35,3 +35,11 @@ session_changed = _signals.signal("session-changed")
 
 session_cancelled = _signals.signal("session-cancelled")
 """A session is about to be deleted. sender: the Session, still loaded with its module."""
+
+progress_kept = _signals.signal("progress-kept")
+"""Kept progress records were rewritten (wirlearn.progress.kept). sender: the series id (int);
+kwargs: enrollment_ids (list[int]). Sent inside the writing transaction, once per chunk."""
+
+user_anonymised = _signals.signal("user-anonymised")
+"""A person's identifying data is being removed (retention, erasure request). sender: the User
+(already anonymised); features drop what they keep about the person elsewhere."""

@@ -83,7 +83,9 @@ def test_other_states_on_a_phone(app, served, phone, factory, programme, admin, 
     old = issue(app, series, other_coordinator)
     with app.app_context():
         services.revoke_certificate(revoked, "Irrtum", revoked_by_id=admin.id)
-        new = services.reissue_certificate(old, issued_by_id=admin.id, holder_name="Đorđe Petrović-Schmidt").code
+        new = services.reissue_certificate(
+            old, issued_by_id=admin.id, holder_name="Đorđe Petrović-Schmidt", link_successor=True
+        ).code
         db.session.commit()
     expiring = factory.series(coordinators=(coordinator,), validity_months=6)
     make_eligible(app, expiring, coordinator)
@@ -127,7 +129,8 @@ def test_admin_issues_a_whole_series_and_revokes_one(app, served, page, programm
     page.wait_for_load_state()
     assert_accessible(page, "certificates of a series")
     screenshot(page, "certificates-series-before")
-    page.get_by_role("button", name="Zertifikate für alle 2 Berechtigten ausstellen").click()
+    page.get_by_role("link", name="Zertifikate für alle 2 Berechtigten ausstellen …").click()
+    page.get_by_role("button", name="Ja, 2 Zertifikate ausstellen").click()
     page.wait_for_load_state()
     assert page.get_by_text("Fertig: 2 ausgestellt, 0 nicht ausgestellt.").is_visible()
     assert_accessible(page, "batch issuing")
@@ -164,6 +167,45 @@ def test_holder_finds_download_and_share_links_on_a_phone(app, served, phone, pr
     assert phone.get_by_label("Link zum Teilen (Prüfseite)").input_value() == f"{served}/v/{code}"
     assert_accessible(phone, "my certificates")
     screenshot(phone, "certificates-mine-phone")
+    assert phone.get_by_role("link", name="Zum LinkedIn-Profil hinzufügen").is_visible()
+    assert phone.get_by_role("link", name="Drucken").is_visible()
     with phone.expect_download() as download:
         phone.get_by_role("link", name="PDF herunterladen").click()
     assert download.value.suggested_filename.startswith("zertifikat-ayse-yilmaz-")
+
+
+def test_design_page_at_three_widths_and_the_issuer_profile(app, served, new_page, programme, admin, coordinator, tmp_path):
+    """The programme office sets up the design (upload, signatories) in the browser; the page
+    passes axe on a phone, a tablet and a desktop; the issuer profile page a credential names
+    passes too."""
+    from tests.certificate_support import png_bytes
+
+    series = programme["main"]
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png_bytes(300, 100))
+    for device, width in (("phone", 390), ("tablet", 820), ("desktop", 1366)):
+        page = new_page(device)
+        sign_in(page, served, admin)
+        page.goto(f"{served}/verwaltung/reihen/{series.id}/zertifikate")
+        page.get_by_role("link", name="Gestaltung", exact=True).click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", name="Gestaltung des Zertifikats").is_visible()
+        if device == "desktop":
+            page.get_by_label("Logos hinzufügen").set_input_files(str(logo))
+            page.locator("#name_1").fill("Dr. Maria Beispiel")
+            page.locator("#function_1").fill("Staatssekretärin")
+            page.get_by_role("button", name="Gestaltung speichern").click()
+            page.wait_for_load_state()
+            assert page.get_by_text("Die Gestaltung ist gespeichert.").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert_accessible(page, f"certificate design, {device}")
+        screenshot(page, f"certificate-design-{device}")
+
+    make_eligible(app, series, coordinator)
+    issue(app, series, coordinator)
+    page = new_page("phone")
+    page.goto(f"{served}/ob/issuers/{series.id}")
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert page.context.cookies() == []
+    assert_accessible(page, "issuer profile")
+    screenshot(page, "issuer-profile-phone")

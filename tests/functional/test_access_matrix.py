@@ -43,6 +43,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST core.set_language": PUBLIC,
     "GET core.privacy": PUBLIC,
     "GET core.imprint": PUBLIC,
+    "GET core.accessibility": PUBLIC,
+    "GET core.easy_language": PUBLIC,
     "GET core.health": PUBLIC,
     "GET static": PUBLIC,
     # auth
@@ -92,6 +94,32 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST mail.new_feed": SIGNED_IN,
     "POST mail.revoke_feed": SIGNED_IN,
     "GET mail.calendar_feed": PUBLIC,
+    # lti: what learning platforms call (the id_token and single-use state are the credentials),
+    # the hand-over to wirlearn's pages, the trainer's pickers, the admins' page
+    "GET lti.login": PUBLIC,
+    "POST lti.login": PUBLIC,
+    "POST lti.launch": PUBLIC,
+    "GET lti.jwks": PUBLIC,
+    "GET lti.dynamic_registration": PUBLIC,
+    "GET lti.handoff": PUBLIC,
+    "POST lti.create_account": PUBLIC,
+    "POST lti.link_account": SIGNED_IN,
+    "POST lti.sign_in_again": SIGNED_IN,
+    "GET lti.deep_link": profile("trainer"),  # the trainer who launched, no one else
+    "POST lti.deep_link": profile("trainer"),
+    "GET lti.link_course": profile("trainer"),
+    "POST lti.link_course": profile("trainer"),
+    "GET lti.admin": ADMIN,
+    "GET lti.new_platform": ADMIN,
+    "POST lti.new_platform": ADMIN,
+    "GET lti.edit_platform": ADMIN,
+    "POST lti.edit_platform": ADMIN,
+    "POST lti.confirm_platform": ADMIN,
+    "POST lti.delete_platform": ADMIN,
+    "POST lti.sync_roster": ADMIN,
+    "POST lti.course_series": ADMIN,
+    "GET lti.sync_result": ADMIN,
+    "POST lti.retry_score": ADMIN,
     # programme
     "GET programme.series_index": ADMIN,
     "GET programme.series_create": ADMIN,
@@ -125,6 +153,19 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET attendance.export": SERIES_STAFF,
     "GET api_attendance.SessionAttendance": SERIES_STAFF,
     "PUT api_attendance.SessionAttendance": SERIES_STAFF,
+    # self check-in: the code and the live list for the series' trainers; the address the QR
+    # code carries is public (a stale code explains itself); checking in needs a sign-in
+    "GET checkin.trainer": SERIES_STAFF,
+    "GET checkin.trainer_state": SERIES_STAFF,
+    "GET checkin.scan": PUBLIC,
+    "GET checkin.confirm": SIGNED_IN,
+    "POST checkin.confirm": SIGNED_IN,
+    "GET api_checkin.CheckInToken": SERIES_STAFF,
+    "POST api_checkin.CheckIn": SIGNED_IN,
+    # offline roll call: the service worker and its fallback page carry no data
+    "GET offline.service_worker": PUBLIC,
+    "GET offline.fallback": PUBLIC,
+    "GET offline.manifest": STAFF,
     "GET api_programme.series_index": SIGNED_IN,
     # assessments
     "GET api_assessments.ModuleAssessments": SERIES_STAFF,
@@ -149,6 +190,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET verify.lookup /v": PUBLIC,
     "GET verify.lookup /v/": PUBLIC,
     "GET verify.certificate": PUBLIC,
+    # what the ids inside a credential resolve to
+    "GET verify.ob_key": PUBLIC,
+    "GET verify.ob_issuer": PUBLIC,
+    "GET verify.ob_achievement": PUBLIC,
+    "GET verify.ob_image": PUBLIC,
+    "GET status.status_list": PUBLIC,
     "GET api_verify.verify": PUBLIC,
     "GET certificates.mine": profile("coordinator", "other_coordinator"),
     "GET api_certificates.credential": OWNER_AND_ADMIN,
@@ -157,11 +204,17 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST api_certificates.revoke": ADMIN,
     "GET certificates.series_certificates": ADMIN,
     "GET certificates.series_zip": ADMIN,
+    "GET certificates.confirm_batch": ADMIN,
     "POST certificates.issue_batch": ADMIN,
     "POST certificates.issue_one": ADMIN,
     "GET certificates.detail": ADMIN,
     "POST certificates.reissue": ADMIN,
     "POST certificates.revoke": ADMIN,
+    "GET certificate_design.page": ADMIN,
+    "POST certificate_design.page": ADMIN,
+    "GET certificate_design.preview": ADMIN,
+    "GET certificate_design.image": ADMIN,
+    "GET certificate_design.handover_pdf": ADMIN,
 }
 
 
@@ -188,8 +241,16 @@ def sample_values(app, programme, coordinator) -> dict:
         queue_message("invitation", "access-matrix", to_address=coordinator.email, user_id=coordinator.id)
         message_id = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == "access-matrix"))
         feed_token = mail_services.new_calendar_token(coordinator.id)
+        from tests.certificate_support import add_logo
+        from wirlearn.certificates.models import Certificate
+
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        kid, list_id = certificate.kid, certificate.status_list_id
+        logo_id = add_logo(main.id)
         db.session.commit()
-    return {
+    from tests.lti_platform import sample_values as lti_sample_values
+
+    return lti_sample_values(app, programme) | {
         "series_id": main.id,
         "module_id": main.module_ids[0],
         "session_id": main.session_ids[0],
@@ -198,10 +259,14 @@ def sample_values(app, programme, coordinator) -> dict:
         "region_id": coordinator.region_id,
         "token": token,
         "filename": "css/app.css",
+        "grant": "not-a-grant",
         "fmt": "csv",
         "code": code,
         "message_id": message_id,
         "feed_token": feed_token,
+        "kid": kid,
+        "list_id": list_id,
+        "image_id": logo_id,
     }
 
 
@@ -269,6 +334,7 @@ BODIES = {
         "records": [{"user_id": values["user_id"], "status": "present"}],
     },
     "PUT api_assessments.ParticipantAssessment": lambda values: {"result": "passed"},
+    "POST api_checkin.CheckIn": lambda values: {"token": "x" * 16},
 }
 
 

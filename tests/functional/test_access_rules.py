@@ -11,7 +11,15 @@ PUBLIC_ENDPOINTS = {
     "core.set_language",
     "core.privacy",
     "core.imprint",
+    "core.accessibility",
+    "core.easy_language",
     "core.health",
+    # The address a self check-in QR code carries: only checks the rotating code, then leads
+    # to the sign-in.
+    "checkin.scan",
+    # The offline roll call's service worker script and the page it shows without a network.
+    "offline.service_worker",
+    "offline.fallback",
     "auth.login",
     "auth.second_factor",  # between password and code: not signed in yet
     "auth.set_password",
@@ -27,6 +35,20 @@ PUBLIC_ENDPOINTS = {
     "verify.lookup",
     "verify.jwks",
     "api_verify.verify",
+    # What the ids inside a credential resolve to (Open Badges 3.0: every id dereferenceable).
+    "verify.ob_key",
+    "verify.ob_issuer",
+    "verify.ob_achievement",
+    "verify.ob_image",
+    "status.status_list",
+    # LTI 1.3: what learning platforms call (login initiation, the launch form post, dynamic
+    # registration, the tool's public keys) and the one-time hand-over of a checked launch.
+    "lti.login",
+    "lti.launch",
+    "lti.jwks",
+    "lti.dynamic_registration",
+    "lti.handoff",
+    "lti.create_account",
 }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from tests.certificate_support import app_settings, enrollment_id, make_eligible, signing_key_dir  # noqa: F401
 from wirlearn.assessments.services import AssessmentEntry, save_assessments
 from wirlearn.audit.models import AuditEvent
-from wirlearn.certificates import pdf, services
+from wirlearn.certificates import codes, pdf, services
 from wirlearn.certificates.models import Certificate, SigningKey
 from wirlearn.extensions import db
 from wirlearn.programme.models import Series
@@ -60,7 +60,14 @@ def independent_check(client, credential: str) -> dict:
     assert response.mimetype == "application/jwk-set+json"
     jwks = jwt.PyJWKSet.from_dict(response.get_json())
     kid = jwt.get_unverified_header(credential)["kid"]
-    key = next(item for item in jwks.keys if item.key_id == kid)
+    # The kid is the URL of the one JWK (OB 3.0): it resolves, and it is the JWKS key with the
+    # thumbprint its last segment names.
+    assert kid.startswith("http://wirlearn.test/ob/keys/")
+    single = client.get(kid.removeprefix("http://wirlearn.test"))
+    assert single.status_code == 200 and single.mimetype == "application/jwk+json"
+    assert single.get_json()["kid"] == kid
+    key = next(item for item in jwks.keys if item.key_id == kid.rsplit("/", 1)[1])
+    assert jwt.PyJWK(single.get_json()).key.public_numbers() == key.key.public_numbers()
     return jwt.decode(credential, key.key, algorithms=["RS256"], options={"require": ["iss", "jti", "nbf", "sub"]})
 
 
@@ -76,7 +83,7 @@ def test_eligible_participant_gets_a_signed_certificate(app, client, programme, 
         snapshot, credential = certificate.snapshot, certificate.credential
         subject_uuid = db.session.scalar(select(Series).where(Series.id == series.id)) and certificate.snapshot["subject_id"]
         assert certificate.status == "valid" and certificate.valid_until is None
-        assert certificate.kid == jwt.get_unverified_header(credential)["kid"]
+        assert jwt.get_unverified_header(credential)["kid"] == f"http://wirlearn.test/ob/keys/{certificate.kid}"
     assert snapshot["holder_name"] == "Ayşe Yılmaz"
     assert [m["title"] for m in snapshot["modules"]] == ["Grundlagen", "Praxis"]
     assert snapshot["teaching_units_total"] == 16
@@ -289,7 +296,10 @@ def test_credential_and_pdf_for_the_holder_and_admins_only(
     for user in (coordinator, admin):
         headers = token_for(client, user)
         response = client.get(f"/api/v1/certificates/{code.lower()}/credential", headers=headers)
-        assert response.status_code == 200 and response.mimetype == "application/jwt"
+        # OB 3.0 "Open Badges Document Formats": a VC-JWT as a web resource is text/plain, as a
+        # file it ends in .jwt.
+        assert response.status_code == 200 and response.mimetype == "text/plain"
+        assert response.headers["Content-Disposition"].endswith('.jwt"')
         assert independent_check(client, response.get_data(as_text=True))["jti"].endswith(code)
         response = client.get(f"/api/v1/certificates/{code}/pdf", headers=headers)
         assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -344,23 +354,27 @@ def test_revoke_page_needs_a_reason_and_writes_nothing_without(app, client, logi
     assert client.get(f"/api/v1/verify/{code}").get_json()["status"] == "revoked"
 
 
-def test_reissue_after_a_name_change_supersedes_and_links(app, client, login, admin, programme, coordinator):
+def test_reissue_after_a_name_change_supersedes_and_links_when_asked(app, client, login, admin, programme, coordinator):
     make_eligible(app, programme["main"], coordinator)
     old = issue(app, programme["main"], coordinator)
     login(client, admin)
-    response = client.post(f"/verwaltung/zertifikate/{old}/neu-ausstellen", data={"holder_name": "Ayşe Yılmaz-Schneider"})
+    response = client.post(
+        f"/verwaltung/zertifikate/{old}/neu-ausstellen", data={"holder_name": "Ayşe Yılmaz-Schneider", "link_successor": "y"}
+    )
     assert response.status_code == 302
     new = response.headers["Location"].rsplit("/", 1)[1]
     assert new != old
     old_json = client.get(f"/api/v1/verify/{old}").get_json()
     assert old_json["status"] == "superseded"
     assert old_json["superseded_by"] == {"code": new, "verify_url": f"http://wirlearn.test/v/{new}"}
-    assert old_json["certificate"]["holder_name"] == "Ayşe Yılmaz"
+    # The old page never puts the old name next to a link to the new one.
+    assert old_json["certificate"]["holder_name"] is None
     new_json = client.get(f"/api/v1/verify/{new}").get_json()
     assert new_json["status"] == "valid" and new_json["certificate"]["holder_name"] == "Ayşe Yılmaz-Schneider"
     assert new_json["signature"]["valid"] is True
     page = client.get(f"/v/{old}").get_data(as_text=True)
     assert "Ersetzt durch" in page and f'href="/v/{new}"' in page
+    assert "Ayşe Yılmaz" not in page
     with app.app_context():
         newer = services.certificate_by_code(new)
         assert newer.supersedes.code == old
@@ -369,6 +383,20 @@ def test_reissue_after_a_name_change_supersedes_and_links(app, client, login, ad
     assert client.post(f"/verwaltung/zertifikate/{old}/neu-ausstellen", data={"holder_name": "X"}).status_code == 422
     assert "ersetzt" in client.get(f"/verwaltung/zertifikate/{old}").get_data(as_text=True)
     assert audit_actions(app) == ["certificate.issued", "certificate.reissued"]
+
+
+def test_reissue_by_default_says_superseded_without_name_or_link(app, client, login, admin, programme, coordinator):
+    make_eligible(app, programme["main"], coordinator)
+    old = issue(app, programme["main"], coordinator)
+    login(client, admin)
+    response = client.post(f"/verwaltung/zertifikate/{old}/neu-ausstellen", data={"holder_name": "Ayşe Schneider"})
+    new = response.headers["Location"].rsplit("/", 1)[1]
+    old_json = client.get(f"/api/v1/verify/{old}").get_json()
+    assert old_json["status"] == "superseded" and "superseded_by" not in old_json
+    assert old_json["certificate"]["holder_name"] is None
+    page = client.get(f"/v/{old}").get_data(as_text=True)
+    assert "Ersetzt" in page and new not in page and codes.grouped(new) not in page
+    assert "Ayşe" not in page
 
 
 # -- ZIP, CLI, keys ----------------------------------------------------------------------------
@@ -530,6 +558,11 @@ def test_automatic_issuing_failure_does_not_lose_the_trainers_save(app, programm
 # -- the offline check in docs/ ----------------------------------------------------------------
 
 
+def _run_script(*args) -> subprocess.CompletedProcess:
+    script = ROOT / "docs" / "verify_credential.py"
+    return subprocess.run([sys.executable, str(script), *map(str, args)], capture_output=True, text=True, check=False)
+
+
 def test_offline_script_verifies_a_downloaded_credential_against_the_jwks(app, client, admin, programme, coordinator, tmp_path):
     make_eligible(app, programme["main"], coordinator)
     code = issue(app, programme["main"], coordinator)
@@ -538,21 +571,41 @@ def test_offline_script_verifies_a_downloaded_credential_against_the_jwks(app, c
     credential.write_bytes(client.get(f"/api/v1/certificates/{code}/credential", headers=headers).data)
     jwks = tmp_path / "jwks.json"
     jwks.write_bytes(client.get("/.well-known/jwks.json").data)
-    script = ROOT / "docs" / "verify_credential.py"
-    result = subprocess.run(
-        [sys.executable, str(script), str(credential), str(jwks)], capture_output=True, text=True, check=False
-    )
+    status_url = json.loads(jwt.utils.base64url_decode(credential.read_text().split(".")[1]))["credentialStatus"][
+        "statusListCredential"
+    ]
+    status_list = tmp_path / "statusliste.jwt"
+    status_list.write_bytes(client.get(status_url.removeprefix("http://wirlearn.test")).data)
+    result = _run_script(credential, jwks, "--status", status_list)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Die Signatur ist gültig." in result.stdout and "Ayşe Yılmaz" in result.stdout
+    assert "Nicht widerrufen" in result.stdout
+
+    # Revoked: the saved list from after the revocation says so, offline, with its own exit code.
+    client.post(f"/api/v1/certificates/{code}/revoke", json={"reason": "Irrtum"}, headers=headers)
+    status_list.write_bytes(client.get(status_url.removeprefix("http://wirlearn.test")).data)
+    result = _run_script(credential, jwks, "--status", status_list)
+    assert result.returncode == 3 and "WIDERRUFEN" in result.stdout, result.stdout
+    # Without the list the script says revocation is unknown... it does not pretend.
+    result = _run_script(credential, jwks, "--no-status")
+    assert result.returncode == 0 and "Nicht widerrufen" not in result.stdout
+
+    # A list whose signature was tampered with (bit flipped back) is refused.
+    head, body, signature = status_list.read_text().split(".")
+    listed = json.loads(jwt.utils.base64url_decode(body))
+    from wirlearn.status import bitstring
+
+    listed["credentialSubject"]["encodedList"] = bitstring.encode(bytes(16384))
+    status_list.write_text(f"{head}.{jwt.utils.base64url_encode(json.dumps(listed).encode()).decode()}.{signature}")
+    result = _run_script(credential, jwks, "--status", status_list)
+    assert result.returncode == 1 and "Statusliste ist ungültig" in result.stdout, result.stdout
 
     head, body, signature = credential.read_text().split(".")
     claims = json.loads(jwt.utils.base64url_decode(body))
     claims["credentialSubject"]["identifier"][0]["identityHash"] = "Mallory"
     forged = jwt.utils.base64url_encode(json.dumps(claims).encode()).decode()
     credential.write_text(f"{head}.{forged}.{signature}")
-    result = subprocess.run(
-        [sys.executable, str(script), str(credential), str(jwks)], capture_output=True, text=True, check=False
-    )
+    result = _run_script(credential, jwks, "--no-status")
     assert result.returncode == 1 and "Signatur ist ungültig" in result.stdout
 
 
@@ -611,18 +664,21 @@ def test_certificate_card_links_depend_on_who_looks(app, client, login, admin, p
     assert f"/verwaltung/zertifikate/{code}" in page
 
 
+@pytest.mark.parametrize(("chunk", "group"), [(1, 25), (200, 25), (200, 1)])
 def test_batch_failure_of_one_leaves_the_others_issued_and_nothing_half_written(
-    app, programme, coordinator, other_coordinator, monkeypatch
+    app, programme, coordinator, other_coordinator, monkeypatch, chunk, group
 ):
-    """Across chunk boundaries: the progress is loaded per chunk, each certificate is its own
-    transaction, and eligibility is decided when issuing, not when the list was made."""
+    """Across chunk boundaries and within one group's transaction: the progress is loaded per
+    chunk, each certificate has its own savepoint, and eligibility is decided when issuing, not
+    when the list was made."""
     from wirlearn.certificates import batch
     from wirlearn.programme.models import Enrollment
 
     series = programme["main"]
     make_eligible(app, series, coordinator)
     make_eligible(app, series, other_coordinator)
-    monkeypatch.setattr(batch, "CHUNK", 1)
+    monkeypatch.setattr(batch, "CHUNK", chunk)
+    monkeypatch.setattr(batch, "GROUP", group)
     real_render = pdf.render
 
     def render_fails_for_ayse(snapshot, *args, **kwargs):
@@ -678,3 +734,21 @@ def test_after_rotation_the_cached_key_is_not_used_and_new_certificates_verify(
     for credential, code in zip(credentials, (first, second), strict=True):
         assert independent_check(client, credential)["jti"].endswith(f"/v/{code}")
     assert client.get(f"/api/v1/verify/{second}").get_json()["signature"]["valid"] is True
+
+
+def test_batch_group_is_one_transaction_and_one_change(app, programme, coordinator, other_coordinator):
+    """Two certificates in one group: one COMMIT, so the change counter moves once (a savepoint
+    released is not a commit, and must not take the counter's row lock early)."""
+    from wirlearn.certificates import batch
+    from wirlearn.core.changes import current_version
+
+    series = programme["main"]
+    make_eligible(app, series, coordinator)
+    make_eligible(app, series, other_coordinator)
+    with app.app_context():
+        before = current_version()
+        db.session.rollback()
+        steps = list(batch.issue_all(series.id, issued_by_id=None))
+        assert [step.ok for step in steps] == [True, True]
+        assert current_version() == before + 1
+    assert certificate_count(app) == 2 and audit_actions(app) == ["certificate.issued", "certificate.issued"]

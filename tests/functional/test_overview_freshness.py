@@ -60,7 +60,7 @@ def test_a_repeat_view_reuses_the_figures_and_a_change_elsewhere_shows_at_once(a
     login(client, admin)
 
     page = _overview_page(client, series.id)
-    assert "davon 1 abgemeldet" not in page
+    assert "davon 1 ausgeschieden" not in page
     cache = app.extensions[overview.FIGURES_CACHE]
     (first,) = [figures for _version, figures in cache.values()]
     _overview_page(client, series.id)
@@ -72,7 +72,7 @@ def test_a_repeat_view_reuses_the_figures_and_a_change_elsewhere_shows_at_once(a
         db.session.get(Enrollment, enrollment_id(app, series, bernd)).status = "withdrawn"
         db.session.commit()
     page = _overview_page(client, series.id)
-    assert "davon 1 abgemeldet" in page
+    assert "davon 1 ausgeschieden" in page
     (fresh,) = [figures for _version, figures in cache.values()]
     assert fresh is not first
     assert fresh.counts.withdrawn == 1

@@ -32,7 +32,7 @@ def test_overview_numbers_match_a_hand_count_of_the_demo(app, client):
     withdrawn = len(demo.WITHDRAWN)
     figures = {label.strip(): value.strip() for value, label in FIGURE.findall(page)}
     assert figures["Gebietskörperschaften mit Koordinationskraft in der Reihe"] == f"{coordinators} von 33"
-    assert figures[f"eingeschrieben · davon {withdrawn} abgemeldet"] == str(coordinators)
+    assert figures[f"eingeschrieben · davon {withdrawn} ausgeschieden"] == str(coordinators)
     assert figures["erfüllen alle Bedingungen"] == str(len(demo.COMPLETE)) == "23"
     assert figures["zertifiziert"] == "0"
     assert figures["Mindestanwesenheit nicht mehr erreichbar"] == str(len(demo.UNDER_THRESHOLD)) == "4"

@@ -98,8 +98,8 @@ def test_dashboard_without_enrollment_and_for_withdrawn(app, client, login, fact
     series = factory.series(coordinators=())
     factory.enroll(series.id, coordinator, status="withdrawn")
     page = client.get("/mein-fortschritt").get_data(as_text=True)
-    assert "Abgemeldet: Die Teilnahme an dieser Reihe ist beendet." in page
-    assert "Nach der Abmeldung ist kein Zertifikat möglich." in page
+    assert "Ausgeschieden: Die Teilnahme an dieser Reihe ist beendet." in page
+    assert "Nach dem Ausscheiden ist kein Zertifikat möglich." in page
 
 
 def test_dashboard_is_for_coordinators(client, login, admin, trainer):
@@ -160,7 +160,7 @@ def test_overview_counts_matrix_and_filters(app, client, login, factory, admin, 
     login(client, admin)
     page = client.get(f"/programm/reihen/{series.id}").get_data(as_text=True)
     assert "4 von 33" in page  # regions with a coordinator in this series
-    assert "davon 1 abgemeldet" in page
+    assert "davon 1 ausgeschieden" in page
     assert "Odenwaldkreis" in page  # listed among the regions without a coordinator
     for name in ("Anna Arnold", "Bernd Brandt", "Cem Celik", "Dana Dorn"):
         assert name in page

@@ -130,7 +130,7 @@ def test_demo_programme_matches_the_hand_count(app):
     eligible = [item for item in results if item.eligible]
     assert len(eligible) == len(demo.COMPLETE) == 23
     withdrawn = [item for item in results if item.enrollment_status == "withdrawn"]
-    assert len(withdrawn) == 1 and withdrawn[0].missing[0].startswith("Abgemeldet")
+    assert len(withdrawn) == 1 and withdrawn[0].missing[0].startswith("Ausgeschieden")
     under = [item for item in results if not item.attendance_met and not item.withdrawn]
     assert len(under) == len(demo.UNDER_THRESHOLD) == 4
     assert all(not item.reachable for item in under)  # no required session is still to come

@@ -322,7 +322,22 @@ def test_verification_page_and_json_are_limited_per_address(app, programme, coor
     assert client.get(f"/v/{code}", environ_base={"REMOTE_ADDR": "192.0.2.11"}).status_code == 200
 
 
-def test_codes_in_other_digits_are_failed_attempts_not_errors(app, trainer):
+@pytest.fixture
+def frozen_limiter_clock(monkeypatch):
+    """Stops the clock of the in-memory rate-limit storage (the one seam where ``limits`` reads
+    the time) at the test's start, so a fixed one-minute window cannot run out half-way through
+    a test on a busy machine and hand out a fresh budget."""
+    import time
+    import types
+
+    from limits.storage import memory
+
+    now = time.time()
+    monkeypatch.setattr(memory, "time", types.SimpleNamespace(time=lambda: now))
+    return now
+
+
+def test_codes_in_other_digits_are_failed_attempts_not_errors(app, trainer, frozen_limiter_clock):
     """Arabic-Indic or superscript digits once crashed the code check; now they are wrong codes
     like any other: a German message, an audit event, and they count against the budget."""
     from sqlalchemy import func, select

@@ -68,14 +68,18 @@ def test_the_language_link_wins_over_the_browser_language(client, code):
     assert html_lang(page(client, f"/v/{code}", "en-GB")) == "en"
 
 
-def test_a_signed_in_users_language_is_used_without_reaching_other_visitors(app, client, code, trainer, login):
+def test_the_public_page_is_the_same_for_a_signed_in_user_and_a_stranger_with_the_same_browser(app, client, code, trainer, login):
+    """The lean public path reads no session (core/lean.py): the page depends on the address and
+    the browser's languages only, so no copy made for one visitor can reach another."""
     with app.app_context():
         db.session.execute(update(User).where(User.id == trainer.id).values(preferred_locale="en"))
         db.session.commit()
     login(client, trainer)
-    assert heading(page(client, f"/v/{code}", "de-DE")) == "Valid"
-    anonymous = app.test_client()
-    assert heading(page(anonymous, f"/v/{code}", "de-DE")) == "Gültig"
+    signed_in = client.get(f"/v/{code}", headers={"Accept-Language": "de-DE"})
+    anonymous = app.test_client().get(f"/v/{code}", headers={"Accept-Language": "de-DE"})
+    assert heading(signed_in.get_data(as_text=True)) == heading(anonymous.get_data(as_text=True)) == "Gültig"
+    assert "Cookie" not in signed_in.headers.get("Vary", "")
+    assert heading(page(client, f"/v/{code}?lang=en", "de-DE")) == "Valid"
 
 
 def test_the_unknown_code_answer_follows_the_browser_language_too(client):
@@ -95,7 +99,7 @@ def test_the_lookup_form_with_a_wrong_code_follows_the_browser_language(client):
 
 def test_the_link_to_the_newer_certificate_keeps_the_chosen_language(app, client, code, admin):
     with app.app_context():
-        new = services.reissue_certificate(code, issued_by_id=admin.id, holder_name="Ayşe Demir").code
+        new = services.reissue_certificate(code, issued_by_id=admin.id, holder_name="Ayşe Demir", link_successor=True).code
         db.session.commit()
     plain = page(client, f"/v/{code}")
     english = page(client, f"/v/{code}?lang=en")

@@ -138,12 +138,18 @@ def test_revoked_state_with_date_and_no_reason(app, client, code, admin):
 
 def test_superseded_state_links_to_the_newer_one(app, client, code, admin):
     with app.app_context():
-        new = services.reissue_certificate(code, issued_by_id=admin.id, holder_name="Ayşe Demir").code
+        new = services.reissue_certificate(code, issued_by_id=admin.id, holder_name="Ayşe Demir", link_successor=True).code
         db.session.commit()
     html = client.get(f"/v/{code}").get_data(as_text=True)
     assert status_heading(html) == f"Ersetzt durch {codes.grouped(new)}"
     assert f'href="/v/{new}"' in html
     assert status_heading(client.get(f"/v/{new}").get_data(as_text=True)) == "Gültig"
+
+
+def test_wrong_method_under_v_sets_no_cookie(client, code):
+    response = client.post(f"/v/{code}")
+    assert response.status_code == 405
+    assert "Set-Cookie" not in response.headers
 
 
 def test_unknown_state(client):
@@ -175,6 +181,7 @@ def test_a_changed_record_is_not_confirmed(app, client, code):
     assert "weichen vom signierten Nachweis ab" in html
     body = client.get(f"/api/v1/verify/{code}").get_json()
     assert body["signature"] == {"valid": False, "kid": body["signature"]["kid"], "algorithm": "RS256", "reason": "content"}
+    assert body["status"] == "invalid"  # the JSON says what the page says: not "valid"
 
     with app.app_context():
         original = services.certificate_by_code(code)
@@ -183,6 +190,7 @@ def test_a_changed_record_is_not_confirmed(app, client, code):
         db.session.execute(update(Certificate).where(Certificate.code == code).values(credential=broken))
         db.session.commit()
     assert client.get(f"/api/v1/verify/{code}").get_json()["signature"]["valid"] is False
+    assert client.get(f"/api/v1/verify/{code}").get_json()["status"] == "invalid"
 
 
 def test_verification_json_matches_the_contract(app, client, code):
@@ -238,9 +246,10 @@ def test_verification_page_costs_one_query(app, client, code):
     assert counter.count == 1, counter.statements
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")  # .ci/run installs it
 def test_qr_code_from_the_rendered_pdf_decodes_to_the_verification_url(app, client, code, tmp_path):
     import zxingcpp
+
+    assert shutil.which("pdftoppm"), "poppler-utils is needed (.ci/run installs it)"
 
     with app.app_context():
         certificate = services.certificate_by_code(code)
@@ -282,6 +291,7 @@ def test_verification_is_rate_limited_per_address(database_url, signing_key_dir)
     refused = client.get(f"/v/{UNKNOWN}")
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     assert "Zu viele Anfragen" in refused.get_data(as_text=True)
+    assert "Set-Cookie" not in refused.headers  # not even the refusal sets a cookie
     assert client.get(f"/api/v1/verify/{UNKNOWN}").status_code == 429
     with limited.app_context():
         db.engine.dispose()

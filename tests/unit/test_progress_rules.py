@@ -119,7 +119,7 @@ def test_withdrawn_participant_is_never_eligible():
     result = progress(status="withdrawn")
     assert result.eligible is False
     assert result.reachable is False
-    assert result.missing == ["Abgemeldet: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich."]
+    assert result.missing == ["Ausgeschieden: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich."]
     # The record stays visible module by module.
     assert result.modules[0].sessions_attended == 5
 
@@ -366,7 +366,7 @@ def test_next_sessions_are_upcoming_ones_in_date_order():
 
 
 PENDING = ["Modul 1: Bewertung steht noch aus", "Modul 2: Bewertung steht noch aus"]
-WITHDRAWN = ["Abgemeldet: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich."]
+WITHDRAWN = ["Ausgeschieden: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich."]
 
 
 @pytest.mark.parametrize(
@@ -399,3 +399,17 @@ def test_moment_of_a_date_is_the_start_of_that_day():
     assert moment(date(2026, 11, 25)) == datetime(2026, 11, 25, 0, 0)
     assert moment(NOW) == NOW
     assert isinstance(moment(None), datetime)
+
+
+def test_sessions_needed_says_how_many_of_the_open_sessions_must_be_attended():
+    from wirlearn.progress.services import sessions_needed
+
+    # 3 of 3 held attended, 3 to come, 80 % of 6 = 4.8 -> 5 -> 2 more.
+    assert sessions_needed(3, 3, 3, 80) == 2
+    # Already safe whatever happens: 5 of 5 held, 1 to come (5/6 = 83 %).
+    assert sessions_needed(5, 5, 1, 80) == 0
+    # Out of reach: 1 of 4 held, 1 to come (2/5 = 40 %).
+    assert sessions_needed(1, 4, 1, 80) is None
+    # Exactly on the line counts as met: 8 of 10 at 80 %.
+    assert sessions_needed(6, 8, 2, 80) == 2
+    assert sessions_needed(0, 0, 5, 100) == 5

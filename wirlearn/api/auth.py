@@ -8,6 +8,8 @@ import jwt
 from flask import g, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from wirlearn.api.problems import ApiProblem
 from wirlearn.api.tokens import decode_token
@@ -41,6 +43,16 @@ def authenticate_api_request() -> User:
     # Downloads linked from the pages (PDF, credential) use the browser session; reading only,
     # so no CSRF exposure.
     if request.method in ("GET", "HEAD") and current_user.is_authenticated:
+        g.api_user = current_user._get_current_object()
+        return g.api_user
+    # The pages' own scripts (offline roll call, self check-in) write with the browser session
+    # exactly as a form does: only with the page's CSRF token in the X-CSRFToken header.
+    csrf_header = request.headers.get("X-CSRFToken", "")
+    if csrf_header and current_user.is_authenticated:
+        try:
+            validate_csrf(csrf_header)
+        except ValidationError as error:
+            raise _unauthorized(_("Das Sicherheits-Token der Seite ist ungültig. Bitte laden Sie die Seite neu.")) from error
         g.api_user = current_user._get_current_object()
         return g.api_user
     raise _unauthorized(_("Anmeldung erforderlich: Bitte senden Sie ein Bearer-Token."))

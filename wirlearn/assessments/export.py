@@ -9,8 +9,8 @@ from sqlalchemy.orm import aliased
 
 from wirlearn.assessments.models import Assessment
 from wirlearn.assessments.services import result_label
-from wirlearn.attendance.services import person_sort_key
 from wirlearn.auth.models import User
+from wirlearn.core.collation import sort_key
 from wirlearn.core.exports import Table
 from wirlearn.core.timeutil import to_local
 from wirlearn.extensions import db
@@ -40,7 +40,7 @@ def assessments_table(series: Series) -> Table:
         .where(Module.series_id == series.id)
         .order_by(participant.display_name, participant.id, Module.position, Module.id, Assessment.attempt)
     ).all()
-    rows = sorted(rows, key=lambda row: (person_sort_key(row[3]), row[1], row[0].module_id, row[0].attempt))
+    rows = sorted(rows, key=lambda row: (sort_key(row[3]), row[1], row[0].module_id, row[0].attempt))
     latest: dict[tuple[int, int], int] = {}
     for assessment, *_rest in rows:
         key = (assessment.module_id, assessment.enrollment_id)

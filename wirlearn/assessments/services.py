@@ -22,9 +22,9 @@ from sqlalchemy.orm import aliased
 
 from wirlearn import signals
 from wirlearn.assessments.models import ASSESSMENT_RESULTS, Assessment
-from wirlearn.attendance.services import person_sort_key
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import local_today, utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series
@@ -156,7 +156,7 @@ def _rows(module_id: int, series_id: int, user_ids: set[int] | None = None) -> l
         SheetRow(enrollment_id, user_id, name, region, attempts.get(enrollment_id, []))
         for enrollment_id, user_id, name, region in people
     ]
-    return sorted(rows, key=lambda row: person_sort_key(row.name))
+    return sorted(rows, key=lambda row: sort_key(row.name))
 
 
 def load_sheet(module_id: int) -> Sheet | None:
@@ -351,6 +351,10 @@ def save_assessments(
             .execution_options(synchronize_session=False)
         )
     db.session.flush()
+    if recorded:
+        from wirlearn.progress import kept
+
+        kept.progress_changed(db.session, {assessment.enrollment_id for assessment in recorded})
     for assessment in recorded:
         signals.assessment_recorded.send(assessment)
     new_version = db.session.scalar(select(Module.assessment_version).where(Module.id == module_id))

@@ -50,6 +50,11 @@ class RecordInSchema(Schema):
 class RosterInSchema(Schema):
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_INT - 1))
     records = fields.List(fields.Nested(RecordInSchema), required=True, validate=validate.Length(max=2000))
+    submission_key = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=services.SUBMISSION_KEY_MAX_LENGTH),
+        metadata={"description": "optional one-time key: a save repeated with the same key is recorded once (offline sync)"},
+    )
 
     @validates_schema
     def unique_users(self, data, **kwargs):
@@ -111,14 +116,21 @@ class SessionAttendance(MethodView):
         schema=ProblemSchema,
         description="The roster changed since `version`: `current_version` and `changed` (the rows the other person saved). Nothing was written.",
     )
-    @blp.alt_response(422, schema=ProblemSchema, description="Unknown status, or a person not enrolled. Nothing was written.")
+    @blp.alt_response(
+        422,
+        schema=ProblemSchema,
+        description="Unknown status, a person not enrolled, or a status other than `excused` for a session that "
+        "has not started. Nothing was written.",
+    )
     @api_roles("admin", "trainer")
     def put(self, data, session_id: int):
         """Save the statuses of the listed participants in one transaction (others stay as they are)."""
         roster = _roster_for_caller(session_id)
         entries = {record["user_id"]: Entry(record["status"], record["note"]) for record in data["records"]}
         try:
-            result = services.save_roster(roster.session_id, data["version"], entries, actor_id=api_user().id)
+            result = services.save_roster(
+                roster.session_id, data["version"], entries, actor_id=api_user().id, submission_key=data["submission_key"]
+            )
         except RosterConflict as conflict:
             db.session.rollback()
             raise ApiProblem(

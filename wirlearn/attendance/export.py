@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from wirlearn.attendance.models import Attendance
-from wirlearn.attendance.services import person_sort_key, status_label
+from wirlearn.attendance.services import status_label
 from wirlearn.auth.models import User
+from wirlearn.core.collation import sort_key
 from wirlearn.core.exports import Table
 from wirlearn.core.timeutil import to_local
 from wirlearn.extensions import db
@@ -45,7 +46,7 @@ def attendance_table(series: Series) -> Table:
         )
     }
     rows = []
-    for enrollment_id, name, email, region in sorted(people, key=lambda person: person_sort_key(person[1])):
+    for enrollment_id, name, email, region in sorted(people, key=lambda person: sort_key(person[1])):
         for session, module_title, position in sessions:
             attendance, editor_name = recorded.get((session.id, enrollment_id), (None, None))
             rows.append(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.services import sessions_recorded_counts
 from wirlearn.auth.models import User
-from wirlearn.core.timeutil import local_today
+from wirlearn.core.collation import sort_key
+from wirlearn.core.timeutil import local_now
 from wirlearn.extensions import db
 from wirlearn.programme.access import visible_series
 from wirlearn.programme.models import Enrollment, Module, Series, Session, session_trainers
@@ -35,6 +36,7 @@ class SessionItem:
     mine: bool
     recorded: int
     expected: int
+    roster_saved: bool = False
 
     @property
     def complete(self) -> bool:
@@ -66,13 +68,16 @@ class Overview:
     today: date
     upcoming: list[SessionItem]
     series: list[SeriesItem]
+    # Sessions that have ended without a saved roster ("Anwesenheit fehlt"), oldest first.
+    missing: list[SessionItem] = field(default_factory=list)
 
 
-def load_overview(user: User, series_id: int | None = None, today: date | None = None) -> Overview:
+def load_overview(user: User, series_id: int | None = None, today: date | None = None, now: datetime | None = None) -> Overview:
     """The series ``user`` works on (admins: all) with their modules and sessions, how many
-    participants are recorded, and today's and the next sessions first (the user's own when
-    they train)."""
-    today = today or local_today()
+    participants are recorded, today's and the next sessions first (the user's own when they
+    train), and the sessions that ended without a saved roster."""
+    now = now or local_now()
+    today = today or now.date()
     series_list: list[Series] = visible_series(user)
     if series_id is not None:
         series_list = [series for series in series_list if series.id == series_id]
@@ -96,9 +101,10 @@ def load_overview(user: User, series_id: int | None = None, today: date | None =
         select(session_trainers.c.session_id, User.id, User.display_name)
         .join(User, User.id == session_trainers.c.user_id)
         .where(session_trainers.c.session_id.in_([session.id for session in sessions]))
-        .order_by(User.display_name)
     ):
         trainer_names[session_id].append((user_id, name))
+    for names in trainer_names.values():
+        names.sort(key=lambda item: sort_key(item[1]))
     recorded = sessions_recorded_counts(session.id for session in sessions)
     assessed = dict(
         db.session.execute(
@@ -143,6 +149,7 @@ def load_overview(user: User, series_id: int | None = None, today: date | None =
             mine=any(trainer_id == user.id for trainer_id, _name in trainer_names[session.id]),
             recorded=recorded.get(session.id, 0),
             expected=expected.get(owner, 0),
+            roster_saved=session.attendance_version > 0,
         )
         module.sessions.append(item)
         all_sessions.append(item)
@@ -151,6 +158,14 @@ def load_overview(user: User, series_id: int | None = None, today: date | None =
     coming = [item for item in all_sessions if item.date >= today and (item.mine or not trains)]
     todays = [item for item in coming if item.date == today]
     later = [item for item in coming if item.date > today][:UPCOMING_AFTER_TODAY]
+    missing = [
+        item
+        for item in all_sessions
+        if not item.roster_saved
+        and item.expected > 0
+        and datetime.combine(item.date, item.end_time) <= now
+        and (item.mine or not trains)
+    ]
     return Overview(
         today=today,
         upcoming=todays + later,
@@ -158,4 +173,5 @@ def load_overview(user: User, series_id: int | None = None, today: date | None =
             SeriesItem(series.id, series.title, series.provider, expected.get(series.id, 0), by_series[series.id])
             for series in series_list
         ],
+        missing=missing,
     )

@@ -13,7 +13,6 @@ with a German message (and field messages keyed by user id).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,7 +26,8 @@ from wirlearn import signals
 from wirlearn.attendance.models import ATTENDANCE_STATUSES, Attendance, RosterSubmission
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
-from wirlearn.core.timeutil import utcnow
+from wirlearn.core.collation import sort_key
+from wirlearn.core.timeutil import local_now, utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session, session_trainers
 
@@ -40,17 +40,6 @@ STATUS_LABELS = {
 }
 NOTE_MAX_LENGTH = 500
 SUBMISSION_KEY_MAX_LENGTH = 64
-
-
-# Letters NFKD does not split into base letter + accent.
-_FOLD = str.maketrans({"đ": "d", "Đ": "d", "ı": "i", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae"})
-
-
-def person_sort_key(name: str) -> tuple[str, str]:
-    """Sort names as a German reader expects: "Đorđe" with D, "Özdemir" with O, case ignored
-    (the database's binary order would put every accented initial after Z)."""
-    base = unicodedata.normalize("NFKD", name.translate(_FOLD))
-    return ("".join(char for char in base if not unicodedata.combining(char)).casefold(), name)
 
 
 def status_label(status: str | None) -> str:
@@ -130,6 +119,10 @@ class Roster:
     def recorded(self) -> int:
         return sum(1 for row in self.rows if row.status)
 
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.date, self.start_time)
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -144,6 +137,28 @@ class SaveResult:
     version: int
     changed_enrollment_ids: set[int] = field(default_factory=set)
     duplicate: bool = False
+
+
+# The one status a trainer may record before a session starts: an announced absence.
+ALLOWED_BEFORE_START = frozenset({"excused"})
+
+
+def started(session: Session | Roster, now: datetime | None = None) -> bool:
+    """Whether the session has begun (wall-clock time in Hessen)."""
+    return (now or local_now()) >= session.starts_at
+
+
+def refusal_before_start(session: Session | Roster, status: str, now: datetime | None = None) -> str | None:
+    """Why ``status`` cannot be recorded for ``session`` now, or ``None`` when it can: nobody
+    attends, arrives late or misses a session that has not begun; only an announced absence
+    ("entschuldigt") may be recorded in advance."""
+    if status in ALLOWED_BEFORE_START or started(session, now):
+        return None
+    return _(
+        "Der Termin beginnt erst am %(date)s um %(time)s Uhr. Vorher kann nur „entschuldigt“ (Abwesenheit angekündigt) erfasst werden.",
+        date=session.date.strftime("%d.%m.%Y"),
+        time=session.start_time.strftime("%H:%M"),
+    )
 
 
 def get_session(session_id: int) -> Session | None:
@@ -168,13 +183,13 @@ def load_roster(session_id: int) -> Roster | None:
     if head is None:
         return None
     session, module, series = head
-    trainers = list(
+    trainers = sorted(
         db.session.scalars(
             select(User.display_name)
             .join(session_trainers, session_trainers.c.user_id == User.id)
             .where(session_trainers.c.session_id == session.id)
-            .order_by(User.display_name)
-        )
+        ),
+        key=sort_key,
     )
     updated_by = db.session.get(User, session.attendance_updated_by_id) if session.attendance_updated_by_id else None
     editor = aliased(User)
@@ -217,7 +232,7 @@ def load_roster(session_id: int) -> Roster | None:
                 )
                 for enrollment_id, user_id, name, region, attendance, editor_name in rows
             ),
-            key=lambda row: person_sort_key(row.name),
+            key=lambda row: sort_key(row.name),
         ),
     )
 
@@ -263,7 +278,7 @@ def _changed_since(session_id: int, series_id: int, version: int) -> list[Change
         ChangedRow(enrollment_id, user_id, name, attendance.status, attendance.note, attendance.updated_at, editor_name)
         for attendance, enrollment_id, user_id, name, editor_name in rows
     ]
-    return sorted(changed, key=lambda row: person_sort_key(row.name))
+    return sorted(changed, key=lambda row: sort_key(row.name))
 
 
 def _existing_submission(key: str | None) -> RosterSubmission | None:
@@ -281,8 +296,9 @@ def save_roster(
     """Save the statuses of a roster in one go.
 
     ``entries`` maps user ids to what the trainer set; participants not in it stay as they are.
-    Refuses (``AttendanceError``) an unknown status, a too long note or a person who is not an
-    active participant of the series — nothing is written then. Refuses (``RosterConflict``) when
+    Refuses (``AttendanceError``) an unknown status, a too long note, a person who is not an
+    active participant of the series, or any status but "excused" before the session has
+    started (``refusal_before_start``) — nothing is written then. Refuses (``RosterConflict``) when
     the roster is no longer at ``version``. A ``submission_key`` seen before returns the earlier
     result with ``duplicate=True`` and writes nothing. Each changed row gets an audit event
     (before → after) and ``attendance_saved`` is sent once, in the caller's transaction.
@@ -303,6 +319,14 @@ def save_roster(
         ).all()
     )
     clean = _validate(entries, enrollment_by_user)
+    now_local = local_now()
+    early = {
+        str(user_id): [reason]
+        for user_id, entry in clean.items()
+        if (reason := refusal_before_start(session, entry.status, now_local)) is not None
+    }
+    if early:
+        raise AttendanceError(next(iter(early.values()))[0] + " " + _("Es wurde nichts gespeichert."), early)
     existing = {
         row.enrollment_id: row
         for row in db.session.scalars(
@@ -383,6 +407,9 @@ def save_roster(
             session_id=session_id,
         )
     db.session.flush()
+    from wirlearn.progress import kept
+
+    kept.attendance_saved(db.session, series_id, version, changed_enrollments)
     signals.attendance_saved.send(session, changed_enrollment_ids=changed_enrollments)
     return SaveResult(version=new_version, changed_enrollment_ids=changed_enrollments)
 

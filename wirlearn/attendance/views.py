@@ -134,6 +134,8 @@ def _render_roster(
             notice=notice,
             statuses=services.STATUSES,
             status_label=services.status_label,
+            started=services.started(roster),
+            allowed_before_start=services.ALLOWED_BEFORE_START,
         ),
         status,
     )

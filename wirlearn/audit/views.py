@@ -7,12 +7,13 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from wirlearn.audit import labels
 from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import User, UserRole
 from wirlearn.core.access import roles_required
+from wirlearn.core.collation import sort_key
 from wirlearn.core.forms import int_param, page_param
 from wirlearn.core.timeutil import LOCAL_TZ
 from wirlearn.extensions import db
@@ -21,41 +22,6 @@ from wirlearn.programme.models import Module, Series, Session
 bp = Blueprint("audit", __name__, url_prefix="/verwaltung")
 
 PER_PAGE = 50
-ACTION_LABELS = {
-    "attendance.recorded": _l("Anwesenheit erfasst"),
-    "attendance.changed": _l("Anwesenheit geändert"),
-    "assessment.recorded": _l("Bewertung erfasst"),
-    "assessment.reassessed": _l("Neu bewertet"),
-    "access.refused": _l("Zugriff verweigert"),
-}
-FIELD_LABELS = {
-    "status": _l("Status"),
-    "note": _l("Notiz"),
-    "result": _l("Ergebnis"),
-    "points": _l("Punkte"),
-    "feedback": _l("Rückmeldung"),
-    "assessed_on": _l("Bewertet am"),
-    "attempt": _l("Versuch"),
-    "roster_version": _l("Listenstand"),
-}
-
-
-def action_label(action: str) -> str:
-    return str(ACTION_LABELS[action]) if action in ACTION_LABELS else action
-
-
-def value_label(key: str, value) -> str:
-    """A stored value as a person reads it (status codes in German)."""
-    from wirlearn.assessments.services import result_label
-    from wirlearn.attendance.services import status_label
-
-    if value is None or value == "":
-        return "–"
-    if key == "status":
-        return status_label(value) or str(value)
-    if key == "result":
-        return result_label(value) or str(value)
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -140,15 +106,17 @@ def filtered_query(filters: Filters):
 def _choices():
     """Options of the filter form: five queries, however long the trail is."""
     people = db.session.execute(
-        select(User.id, User.display_name)
-        .where(User.id.in_(select(AuditEvent.subject_user_id).where(AuditEvent.subject_user_id.is_not(None)).distinct()))
-        .order_by(User.display_name)
+        select(User.id, User.display_name).where(
+            User.id.in_(select(AuditEvent.subject_user_id).where(AuditEvent.subject_user_id.is_not(None)).distinct())
+        )
     ).all()
     staff = db.session.execute(
-        select(User.id, User.display_name)
-        .where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(("admin", "trainer")))))
-        .order_by(User.display_name)
+        select(User.id, User.display_name).where(
+            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(("admin", "trainer"))))
+        )
     ).all()
+    people.sort(key=lambda row: sort_key(row[1]))
+    staff.sort(key=lambda row: sort_key(row[1]))
     series = db.session.execute(
         select(Series.id, Series.title).order_by(Series.start_date.desc().nulls_last(), Series.id.desc())
     ).all()
@@ -162,7 +130,7 @@ def _choices():
         .join(Module, Session.module_id == Module.id)
         .order_by(Session.date.desc(), Session.start_time)
     ).all()
-    actions = sorted(db.session.scalars(select(AuditEvent.action).distinct()), key=action_label)
+    actions = sorted(db.session.scalars(select(AuditEvent.action).distinct()), key=labels.action_label)
     return {"people": people, "staff": staff, "series": series, "modules": modules, "sessions": sessions, "actions": actions}
 
 
@@ -180,6 +148,7 @@ def index():
     session_dates = dict(
         db.session.execute(select(Session.id, Session.date).where(Session.id.in_({e.session_id for e in events} - {None}))).all()
     )
+    references = labels.resolve_references(events)
     return render_template(
         "audit/index.html",
         page=page,
@@ -189,7 +158,6 @@ def index():
         module_titles=module_titles,
         session_dates=session_dates,
         choices=_choices(),
-        action_label=action_label,
-        value_label=value_label,
-        field_labels=FIELD_LABELS,
+        action_label=labels.action_label,
+        changes={event.id: labels.changes(event, references) for event in events},
     )

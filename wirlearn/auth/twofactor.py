@@ -18,8 +18,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
@@ -64,6 +62,9 @@ def provisioning_uri(user: User) -> str:
 
 def qr_data_url(uri: str) -> str:
     """The otpauth URI as an SVG QR code in a data: URL (the CSP allows data: images)."""
+    import qrcode  # imported where used: workers that never set up 2FA do not load it
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     buffer = io.BytesIO()
     image.save(buffer)

@@ -3,7 +3,7 @@ holder and admins; anyone else gets the same 404 as for an unknown code)."""
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -19,7 +19,9 @@ from wirlearn.programme.access import enrollment_of
 
 blp = Blueprint("api_certificates", __name__, url_prefix=API_PREFIX, description="Certificates")
 
-CREDENTIAL_MIME = "application/jwt"
+# Open Badges 3.0, "Open Badges Document Formats": a VC-JWT served as a web resource SHOULD be
+# text/plain; the file name ends in .jwt.
+CREDENTIAL_MIME = "text/plain"
 
 
 class IssueRequestSchema(Schema):
@@ -110,10 +112,12 @@ def credential(code: str):
 @blp.alt_response(404, description="Unknown code, or not yours (problem+json)")
 @api_roles()
 def pdf(code: str):
-    """The printable certificate (holder and admins)."""
+    """The printable certificate (holder and admins); ``?inline=1`` opens it in the browser
+    (to print) instead of downloading it."""
     certificate = _own_certificate(code)
+    disposition = "inline" if request.args.get("inline") == "1" else "attachment"
     return Response(
         services.pdf_bytes(certificate),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{services.pdf_filename(certificate)}"'},
+        headers={"Content-Disposition": f'{disposition}; filename="{services.pdf_filename(certificate)}"'},
     )

@@ -88,3 +88,28 @@ def _configured_pem() -> str | None:
     from flask import current_app
 
     return current_app.config.get("SIGNING_KEY_PEM")
+
+
+certificates_cli = AppGroup("certificates", help="Ausgestellte Zertifikate pflegen.")
+
+
+@certificates_cli.command("re-sign")
+def certificates_resign() -> None:
+    """Zertifikate ohne Statuslisten-Eintrag neu signieren (gleicher Code, gleiches Datum)."""
+    from sqlalchemy import select
+
+    from wirlearn.certificates import services
+    from wirlearn.certificates.models import Certificate
+
+    ids = db.session.scalars(select(Certificate.id).where(Certificate.status_list_id.is_(None)).order_by(Certificate.id)).all()
+    done = 0
+    for certificate_id in ids:
+        certificate = db.session.get(Certificate, certificate_id)
+        try:
+            changed = services.resign_certificate(certificate)
+        except (services.CertificateError, keys.SigningKeyError) as error:
+            db.session.rollback()
+            raise click.ClickException(f"{certificate.code}: {error}") from error
+        db.session.commit()  # one certificate per transaction: an interruption loses nothing
+        done += int(changed)
+    click.echo(f"Neu signiert: {done} Zertifikat(e).")

@@ -11,9 +11,11 @@ it once as a check, so a certificate whose PDF cannot be made is never issued.
 
 from __future__ import annotations
 
+import calendar
 import html
 import io
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader, TimeStamp
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
@@ -172,38 +175,153 @@ FLOW_BOTTOM = 50 * mm
 TABLE_FONT_SIZES = (9.5, 8.5, 7.5, 6.5)
 
 
-def render(snapshot: dict[str, Any], code: str, note: StatusNote | None = None) -> bytes:
-    """The certificate as PDF bytes. A long module list is set smaller until the page fits."""
+def render(snapshot: dict[str, Any], code: str, note: StatusNote | None = None, images: dict[int, bytes] | None = None) -> bytes:
+    """The certificate as PDF bytes. A long module list is set smaller until the page fits.
+
+    ``images``: the bytes of the logos and signature images the snapshot's design names."""
     register_fonts()
     buffer = io.BytesIO()
-    _draw(buffer, snapshot, code, note)
+    canvas = _canvas(buffer, snapshot)
+    _draw_certificate(canvas, snapshot, code, note, images or {})
+    canvas.save()
     return buffer.getvalue()
 
 
-def _draw(buffer: io.BytesIO, s: dict[str, Any], code: str, note: StatusNote | None) -> None:
+@dataclass(frozen=True)
+class PrintItem:
+    """One certificate of a handover print file, with what its cover list says about it."""
+
+    snapshot: dict[str, Any]
+    code: str
+    region: str
+
+
+def render_handover(series_title: str, items: list[PrintItem], images: dict[int, bytes], printed_on: str) -> bytes:
+    """One PDF for the handover event: a cover list (number, name, region, code), then every
+    certificate in the order given (the caller sorts: region, then name)."""
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = pdfcanvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, lang="de-DE", initialFontName="Fira")
+    canvas.setTitle(f"Zertifikate zur Übergabe – {series_title}")
+    canvas.setAuthor(items[0].snapshot.get("issuer_name") or items[0].snapshot["provider"] if items else "wirlearn")
+    canvas.setSubject(series_title)
+    canvas.setCreator("wirlearn")
+    _cover(canvas, series_title, items, printed_on)
+    for item in items:
+        _draw_certificate(canvas, item.snapshot, item.code, None, images)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _cover(canvas, series_title: str, items: list[PrintItem], printed_on: str) -> None:
+    cell = _style("cover-cell", "Fira", 9.5, align=TA_LEFT)
+    head = _style("cover-head", "Fira-SemiBold", 9.5, align=TA_LEFT)
+    code_cell = _style("cover-code", "Fira", 8.5, align=TA_LEFT)
+    rows = [[_paragraph(text, head) for text in ("Nr.", "Name", "Gebietskörperschaft", "Prüfcode")]]
+    for number, item in enumerate(items, start=1):
+        rows.append(
+            [
+                _paragraph(str(number), cell),
+                _paragraph(item.snapshot["holder_name"], cell),
+                _paragraph(item.region or "–", cell),
+                _paragraph(codes.grouped(item.code), code_cell),
+            ]
+        )
+    table = Table(rows, colWidths=[11 * mm, None, 44 * mm, 68 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                # A cell's own font (never used: cells hold paragraphs) would else pull in an
+                # unembedded Helvetica.
+                ("FONTNAME", (0, 0), (-1, -1), "Fira"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    title = _paragraph("Zertifikate zur Übergabe", _style("cover-title", "Fira-Bold", 20, align=TA_LEFT, color=BLUE))
+    sub = _paragraph(
+        f"{series_title} · {len(items)} Zertifikat{'e' if len(items) != 1 else ''} · sortiert nach Gebietskörperschaft und Name "
+        f"· gedruckt am {printed_on}",
+        _style("cover-sub", "Fira", 10.5, align=TA_LEFT, color=MUTED),
+    )
+    parts = [title, sub, table]
+    top = PAGE_HEIGHT - MARGIN
+    y = top
+    for part in parts[:2]:
+        _w, height = part.wrapOn(canvas, CONTENT_WIDTH, PAGE_HEIGHT)
+        part.drawOn(canvas, MARGIN, y - height)
+        y -= height + 4 * mm
+    remaining = [table]
+    while remaining:
+        piece = remaining.pop(0)
+        available = y - MARGIN
+        split = piece.split(CONTENT_WIDTH, available)
+        if not split:  # pragma: no cover - a row never exceeds a page
+            break
+        first = split[0]
+        _w, height = first.wrapOn(canvas, CONTENT_WIDTH, available)
+        first.drawOn(canvas, MARGIN, y - height)
+        remaining = list(split[1:])
+        canvas.showPage()
+        y = top
+
+
+def _canvas(buffer: io.BytesIO, s: dict[str, Any]):
     canvas = pdfcanvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, lang="de-DE", initialFontName="Fira")
     canvas.setTitle(f"{s['certificate_title']} – {s['holder_name']}")
     canvas.setAuthor(s["issuer_name"] or s["provider"])
-    canvas.setSubject(s["series_title"])
+    canvas.setSubject(f"Zertifikat: {s['series_title']}")
     canvas.setCreator("wirlearn")
+    canvas.setKeywords(["Zertifikat", s["certificate_title"], "Open Badges 3.0"])
+    _set_creation_date(canvas, s["issued_at"])
+    return canvas
 
-    writer = _Writer(canvas, PAGE_HEIGHT - 50 * mm)
+
+def _set_creation_date(canvas, issued_at: str) -> None:
+    """The PDF's creation (and modification) date is the issue date, the same on every copy."""
+    stamp = TimeStamp(invariant=True)
+    moment = time.gmtime(parse_time(issued_at).timestamp())
+    stamp.t, stamp.lt, stamp.YMDhms = calendar.timegm(moment), moment, tuple(moment)[:6]
+    canvas._doc._timeStamp = stamp  # reportlab reads the dates from here when it writes the file
+
+
+def no_widow(text: str) -> str:
+    """The last two words joined by a no-break space, so neither a lone word nor a lone closing
+    quote mark ends up on a line of its own."""
+    head, _space, last = text.rstrip().rpartition(" ")
+    return f"{head}\u00a0{last}" if head and len(last) < 30 else text
+
+
+def _draw_certificate(canvas, s: dict[str, Any], code: str, note: StatusNote | None, images: dict[int, bytes]) -> None:
+    design = s.get("design") or {}
+    writer = _Writer(canvas, PAGE_HEIGHT - 46 * mm)
     if note is not None:
         writer.text(note.text, ("note", "Fira-Bold", 13, None, TA_CENTER, DANGER))
-        writer.y -= 4 * mm
-    writer.text("ZERTIFIKAT", ("kicker", "Fira-SemiBold", 13, None, TA_CENTER, BLUE))
-    writer.text("Hiermit wird bestätigt, dass", ("lead", "Fira", 12), gap_before=8 * mm)
-    name_size = _fitting_size(s["holder_name"], "Fira-Bold", 28, 20, CONTENT_WIDTH)
+        writer.y -= 3 * mm
+    if design.get("programme_line"):
+        writer.text(design["programme_line"].upper(), ("programme", "Fira-SemiBold", 10.5, None, TA_CENTER, MUTED))
+        writer.y -= 2 * mm
+    writer.text("Zertifikat", ("headline", "Fira-Bold", 30, 34, TA_CENTER, BLUE))
+    writer.text("Hiermit wird bestätigt, dass", ("lead", "Fira", 12), gap_before=6 * mm)
+    name_size = _fitting_size(s["holder_name"], "Fira-Bold", 26, 18, CONTENT_WIDTH)
     # The name differs on every certificate: laid out here, not cached.
-    writer.block(_paragraph(s["holder_name"], _style("name", "Fira-Bold", name_size)), gap_before=4 * mm)
-    writer.text("die Qualifizierungsreihe", ("lead2", "Fira", 12), gap_before=5 * mm)
-    writer.text(f"„{s['series_title']}“", ("series", "Fira-SemiBold", 13), gap_before=2 * mm)
+    writer.block(_paragraph(s["holder_name"], _style("name", "Fira-Bold", name_size)), gap_before=3 * mm)
+    writer.text("die Qualifizierungsreihe", ("lead2", "Fira", 12), gap_before=4 * mm)
+    writer.text(no_widow(f"„{s['series_title']}“"), ("series", "Fira-SemiBold", 13), gap_before=1.5 * mm)
     period = _period(s)
     provider_line = f"Anbieter: {s['provider']}" + (f" · {period}" if period else "")
     writer.text(provider_line, ("provider", "Fira", 11, None, TA_CENTER, MUTED), gap_before=1.5 * mm)
-    writer.text("erfolgreich abgeschlossen und erhält das Zertifikat", ("lead3", "Fira", 12), gap_before=5 * mm)
+    writer.text("erfolgreich abgeschlossen und erhält das Zertifikat", ("lead3", "Fira", 12), gap_before=4 * mm)
     title_size = _fitting_size(s["certificate_title"], "Fira-Bold", 20, 15, CONTENT_WIDTH)
-    writer.text(s["certificate_title"], ("title", "Fira-Bold", title_size, None, TA_CENTER, BLUE), gap_before=3 * mm)
+    writer.text(no_widow(s["certificate_title"]), ("title", "Fira-Bold", title_size, None, TA_CENTER, INK), gap_before=2.5 * mm)
+    if s.get("valid_until"):
+        writer.text(
+            f"Gültig bis {local_date(s['valid_until'])}", ("validity", "Fira-Bold", 13, None, TA_CENTER, BLUE), gap_before=3 * mm
+        )
 
     # The largest table size with which place, date and signatures stay above the QR code. Only
     # the table is measured again per size: everything is laid out once and drawn once.
@@ -218,38 +336,38 @@ def _draw(buffer: io.BytesIO, s: dict[str, Any], code: str, note: StatusNote | N
         candidate, table_height = _laid_out(
             ("table", table_key, size), lambda size=size: _modules_table(s, size), canvas, inner_width
         )
-        flow_end = writer.y - 8 * mm - table_height
+        flow_end = writer.y - 6 * mm - table_height
         if criteria is not None:
             flow_end -= 2.5 * mm + criteria_height
-        if min(flow_end - 12 * mm, 100 * mm) - signatures_height >= FLOW_BOTTOM:
+        if min(flow_end - 10 * mm, 100 * mm) - signatures_height >= FLOW_BOTTOM:
             table = candidate
             break
     table_on_second_page = table is None
     if table_on_second_page:
         # Very many modules: the table moves to a second page ("Anlage").
         text = f"Die {len(s['modules'])} Module mit zusammen {s['teaching_units_total']} Unterrichtseinheiten stehen in der Anlage (Seite 2)."
-        writer.block(_paragraph(text, _style("annex", "Fira", 11)), gap_before=8 * mm)
+        writer.block(_paragraph(text, _style("annex", "Fira", 11)), gap_before=6 * mm)
     else:
-        writer.place(table, table_height, gap_before=8 * mm, width=inner_width)
+        writer.place(table, table_height, gap_before=6 * mm, width=inner_width)
     if criteria is not None:
         writer.place(criteria, criteria_height, gap_before=2.5 * mm, width=inner_width)
 
-    _frame(canvas, s)
+    _frame(canvas, s, images)
     writer.draw()
-    place_date = ", ".join(part for part in (s.get("place"), local_date(s["issued_at"])) if part)
+    awarded = s.get("awarded_at") or s["issued_at"]
+    place_date = ", ".join(part for part in (s.get("place"), local_date(awarded)) if part)
     # Place, date and signature lines follow the text, but no higher than their usual spot.
-    place_y = min(writer.y - 12 * mm, 100 * mm)
-    _signatures(canvas, s, place_date, place_y)
+    place_y = min(writer.y - 10 * mm, 100 * mm)
+    _signatures(canvas, s, place_date, place_y, images)
     _verification(canvas, s, code)
     canvas.showPage()
     if table_on_second_page:
-        _annex(canvas, s)
-    canvas.save()
+        _annex(canvas, s, images)
 
 
-def _annex(canvas, s: dict[str, Any]) -> None:
+def _annex(canvas, s: dict[str, Any], images: dict[int, bytes]) -> None:
     """Page 2: the module table, split over further pages if it has to be."""
-    _frame(canvas, s)
+    _frame(canvas, s, images)
     title = f"Anlage zum Zertifikat von {s['holder_name']}: Module"
     writer = _Writer(canvas, PAGE_HEIGHT - 46 * mm)
     writer.block(_paragraph(title, _style("annex-title", "Fira-SemiBold", 13, align=TA_LEFT)), width=CONTENT_WIDTH)
@@ -260,7 +378,7 @@ def _annex(canvas, s: dict[str, Any]) -> None:
         if index:
             writer.draw()
             canvas.showPage()
-            _frame(canvas, s)
+            _frame(canvas, s, images)
             writer = _Writer(canvas, PAGE_HEIGHT - 46 * mm)
         writer.block(part, gap_before=4 * mm, width=CONTENT_WIDTH)
     writer.draw()
@@ -273,20 +391,54 @@ def _period(s: dict[str, Any]) -> str:
     return ""
 
 
-def _frame(canvas, s: dict[str, Any]) -> None:
-    """Header band with the issuing bodies and a thin rule, as on KERN pages."""
+LOGO_HEIGHT = 16 * mm
+LOGO_MAX_WIDTH = 48 * mm
+LOGO_GAP = 6 * mm
+
+
+def _image(data: bytes | None) -> ImageReader | None:
+    return ImageReader(io.BytesIO(data)) if data else None
+
+
+def _fit(reader: ImageReader, max_width: float, max_height: float) -> tuple[float, float]:
+    width, height = reader.getSize()
+    scale = min(max_width / width, max_height / height)
+    return width * scale, height * scale
+
+
+def _frame(canvas, s: dict[str, Any], images: dict[int, bytes]) -> None:
+    """Header band, the series' logos (left to right) or else the issuing bodies, a thin rule."""
     canvas.setFillColor(INK)
     canvas.rect(0, PAGE_HEIGHT - 8 * mm, PAGE_WIDTH, 8 * mm, stroke=0, fill=1)
     canvas.setFillColor(BLUE)
     canvas.rect(0, PAGE_HEIGHT - 9.2 * mm, PAGE_WIDTH, 1.2 * mm, stroke=0, fill=1)
-    top = PAGE_HEIGHT - 22 * mm
-    left = ("hdr-left", "Fira-SemiBold", 10.5, None, TA_LEFT)
-    right = ("hdr-right", "Fira-SemiBold", 10.5, None, TA_RIGHT)
+    logos = [
+        reader for reader in (_image(images.get(logo_id)) for logo_id in (s.get("design") or {}).get("logo_ids", [])) if reader
+    ]
     half = CONTENT_WIDTH / 2 - 5 * mm
-    for text, style, x in ((s["provider"], left, MARGIN), (s.get("issuer_name") or "", right, PAGE_WIDTH - MARGIN - half)):
-        if text:
-            paragraph, height = _text(canvas, text, style, half, 40 * mm)
-            paragraph.drawOn(canvas, x, top - height + 10.5)
+    if logos:
+        sizes = [_fit(reader, LOGO_MAX_WIDTH, LOGO_HEIGHT) for reader in logos]
+        total = sum(width for width, _height in sizes) + LOGO_GAP * (len(sizes) - 1)
+        x = MARGIN + (CONTENT_WIDTH - total) / 2  # centred as a row
+        for reader, (width, height) in zip(logos, sizes, strict=True):
+            canvas.drawImage(
+                reader, x, PAGE_HEIGHT - 12 * mm - LOGO_HEIGHT + (LOGO_HEIGHT - height) / 2, width, height, mask="auto"
+            )
+            x += width + LOGO_GAP
+        # The issuing bodies in words under the logos (a logo alone may not name them).
+        bodies = " · ".join(part for part in (s["provider"], s.get("issuer_name")) if part)
+        size = _fitting_size(bodies, "Fira", 8.5, 6.5, CONTENT_WIDTH)
+        canvas.setFont("Fira", size)
+        canvas.setFillColor(MUTED)
+        canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 33 * mm, bodies)
+    else:
+        top = PAGE_HEIGHT - 22 * mm
+        left = ("hdr-left", "Fira-SemiBold", 10.5, None, TA_LEFT)
+        right = ("hdr-right", "Fira-SemiBold", 10.5, None, TA_RIGHT)
+        for text, style, x in ((s["provider"], left, MARGIN), (s.get("issuer_name") or "", right, PAGE_WIDTH - MARGIN - half)):
+            if text:
+                paragraph, height = _text(canvas, text, style, half, 40 * mm)
+                paragraph.drawOn(canvas, x, top - height + 10.5)
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.6)
     canvas.line(MARGIN, PAGE_HEIGHT - 36 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 36 * mm)
@@ -310,6 +462,9 @@ def _modules_table(s: dict[str, Any], size: float) -> Table:
                 ("LINEBELOW", (0, 1), (-1, -2), 0.4, RULE),
                 ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                # A cell's own font (never used: cells hold paragraphs) would else pull in an
+                # unembedded Helvetica.
+                ("FONTNAME", (0, 0), (-1, -1), "Fira"),
                 ("TOPPADDING", (0, 0), (-1, -1), padding),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), padding + 1),
                 ("LEFTPADDING", (0, 0), (-1, -1), 2),
@@ -320,33 +475,75 @@ def _modules_table(s: dict[str, Any], size: float) -> Table:
     return table
 
 
-def _signature_labels(canvas, s: dict[str, Any]) -> tuple[float, list[tuple[Paragraph, float]]]:
-    """Width of one signature line and the label under each (one per issuing body), laid out."""
+SIGNATURE_SPACE = 20 * mm  # between the place-and-date line and the signature lines
+ELECTRONIC_SENTENCE = "Dieses Zertifikat wurde elektronisch erstellt und ist ohne Unterschrift gültig."
+
+
+def _signatories(s: dict[str, Any]) -> list[tuple[str, str, int | None]]:
+    """(name, function, signature image id) per signature line: the design's signatories, or
+    for certificates without them one line per issuing body ("Für …")."""
+    design = s.get("design") or {}
+    people = design.get("signatories") or []
+    if people:
+        return [(person["name"], person["function"], person.get("signature_id")) for person in people]
     bodies = [s["provider"]] + ([s["issuer_name"]] if s.get("issuer_name") else [])
-    width = (CONTENT_WIDTH - 12 * mm * (len(bodies) - 1)) / len(bodies)
-    label = ("sig", "Fira", 8.5, None, TA_LEFT, MUTED)
-    return width, [_text(canvas, f"Für {body}", label, width, 30 * mm) for body in bodies]
+    return [("", f"Für {body}", None) for body in bodies]
+
+
+def _electronic(s: dict[str, Any]) -> bool:
+    return (s.get("design") or {}).get("signature_mode") == "electronic"
+
+
+def _signature_labels(canvas, s: dict[str, Any]) -> tuple[float, list[tuple[Paragraph, float]]]:
+    """Width of one signature line and the label under each (name bold, then function), laid out."""
+    people = _signatories(s)
+    width = (CONTENT_WIDTH - 12 * mm * (len(people) - 1)) / len(people)
+    labels = []
+    for name, function, _image_id in people:
+        text = (f"<b>{html.escape(name)}</b><br/>" if name else "") + html.escape(function)
+        labels.append(
+            _laid_out(
+                ("sig", text, width),
+                lambda text=text: Paragraph(text, _style("sig", "Fira", 8.5, None, TA_LEFT, MUTED)),
+                canvas,
+                width,
+                30 * mm,
+            )
+        )
+    return width, labels
 
 
 def _signatures_height(canvas, s: dict[str, Any]) -> float:
     """How far below the place-and-date line the signature block reaches."""
+    if _electronic(s):
+        return 10 * mm
     _width, labels = _signature_labels(canvas, s)
     tallest = max(height for _paragraph, height in labels)
-    return 20 * mm + 2 * mm + tallest
+    return SIGNATURE_SPACE + 2 * mm + tallest
 
 
-def _signatures(canvas, s: dict[str, Any], place_date: str, place_y: float) -> float:
-    """Place and date, then one signature line per issuing body; returns the lowest y used."""
+def _signatures(canvas, s: dict[str, Any], place_date: str, place_y: float, images: dict[int, bytes]) -> float:
+    """Place and date, then one signature line per signatory (with the signature image above it
+    where there is one), or the sentence for certificates without signature; returns the lowest y."""
     canvas.setFillColor(INK)
     canvas.setFont("Fira", 10.5)
     canvas.drawString(MARGIN, place_y, place_date)
-    base = place_y - 20 * mm
+    if _electronic(s):
+        canvas.setFont("Fira", 9.5)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(MARGIN, place_y - 7 * mm, ELECTRONIC_SENTENCE)
+        return place_y - 10 * mm
+    base = place_y - SIGNATURE_SPACE
     width, labels = _signature_labels(canvas, s)
     canvas.setStrokeColor(INK)
     canvas.setLineWidth(0.6)
     lowest = base
-    for index, (paragraph, height) in enumerate(labels):
+    for index, ((paragraph, height), (_name, _function, image_id)) in enumerate(zip(labels, _signatories(s), strict=True)):
         x = MARGIN + index * (width + 12 * mm)
+        reader = _image(images.get(image_id)) if image_id else None
+        if reader is not None:
+            image_width, image_height = _fit(reader, width, SIGNATURE_SPACE - 7 * mm)
+            canvas.drawImage(reader, x, base + 0.8 * mm, image_width, image_height, mask="auto")
         canvas.line(x, base, x + width, base)
         paragraph.drawOn(canvas, x, base - 2 * mm - height)
         lowest = min(lowest, base - 2 * mm - height)
@@ -371,8 +568,8 @@ def _verification(canvas, s: dict[str, Any], code: str) -> None:
     canvas.setFont("Fira", 9.5)
     canvas.drawString(text_x, y + QR_SIZE - 18 * mm, f"Prüfcode: {codes.grouped(code)}")
     lines = ["Zusätzlich als digitaler Nachweis (Open Badges 3.0) elektronisch signiert."]
-    if s.get("valid_until"):
-        lines.insert(0, f"Gültig bis {local_date(s['valid_until'])}.")
+    if s.get("awarded_at") and s["awarded_at"] != s["issued_at"]:
+        lines.insert(0, f"Verliehen am {local_date(s['awarded_at'])}, neu ausgestellt am {local_date(s['issued_at'])}.")
     canvas.setFont("Fira", 8)
     canvas.setFillColor(MUTED)
     for index, line in enumerate(lines):

@@ -10,8 +10,14 @@ Decisions:
 * The snapshot holds everything the certificate shows, frozen at issue; the signed credential
   is derived from it (``signing.credential_claims``).
 * Re-issue (e.g. after a name change) copies the old snapshot with the holder's current name,
-  keeps the original validity end, and does not ask for eligibility again: the achievement was
-  already certified. The old certificate becomes "superseded" and stays on record.
+  keeps the original award date (``awardedDate``) and validity end, and does not ask for
+  eligibility again: the achievement was already certified. The old certificate becomes
+  "superseded" and stays on record; its public page links to the new one only when the
+  programme office ticks that at re-issue (the link would tie the old name to the new one).
+* Every certificate gets a random entry on its issuer's Bitstring Status List
+  (``wirlearn.status``): revoked and superseded certificates are "revoked" there, read straight
+  from ``status`` so list and certificate change in one transaction.
+* The series' design (programme line, logos, signatories) is copied into the snapshot at issue.
 * Revocation is for valid certificates; the reason is stored and audited but not shown on the
   public page (it may concern the person), only the date is.
 """
@@ -21,10 +27,11 @@ from __future__ import annotations
 import calendar
 import logging
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -34,17 +41,21 @@ from sqlalchemy.orm import aliased, joinedload
 from wirlearn import signals
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
-from wirlearn.certificates import codes, keys, pdf, signing
+from wirlearn.certificates import codes, design, ids, keys, signing, states
 from wirlearn.certificates.models import Certificate
 from wirlearn.core import urls
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Series
+from wirlearn.status import services as status_services
+
+if TYPE_CHECKING:
+    from wirlearn.certificates import pdf
 
 log = logging.getLogger(__name__)
 
 REASON_MAX_LENGTH = 500
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 
 
 class CertificateError(Exception):
@@ -97,10 +108,12 @@ def build_snapshot(
     code: str,
     issued_at: datetime,
     valid_until: datetime | None,
+    status_entry=None,
 ) -> dict[str, Any]:
     """Everything the certificate shows and the credential says, frozen at issue."""
     base_url = urls.base_url()
-    return {
+    salt = secrets.token_hex(16)
+    snapshot = {
         "version": SNAPSHOT_VERSION,
         "holder_name": holder.display_name,
         "subject_id": f"urn:uuid:{holder.subject_uuid}",
@@ -118,8 +131,17 @@ def build_snapshot(
         "valid_until": signing.format_time(valid_until) if valid_until else None,
         "issuer_url": base_url,
         "verify_url": verify_url(code, base_url),
-        "achievement_id": signing.stable_urn(base_url, "series", series.id),
+        "achievement_id": ids.achievement_id(series.id, base_url),
+        "issuer_id": ids.issuer_id(series.id, base_url),
+        "series_id": series.id,
+        "awarded_at": signing.format_time(issued_at),
+        "email_hash": signing.hash_email(holder.email, salt),
+        "email_salt": salt,
+        "design": design.design_snapshot(series.id),
     }
+    if status_entry is not None:
+        snapshot |= {"status_list_url": status_entry.list_url, "status_index": status_entry.index}
+    return snapshot
 
 
 def _certified_modules(progress) -> list[dict[str, Any]]:
@@ -138,8 +160,10 @@ def valid_certificate_for(enrollment_id: int) -> Certificate | None:
 def _sign_and_check(snapshot: dict[str, Any], code: str) -> tuple[str, str]:
     """Sign the credential and make the PDF once; raises before anything is written."""
     key = keys.signing_key()
-    credential = signing.sign(signing.credential_claims(snapshot), key)
-    pdf.render(snapshot, code)
+    credential = signing.sign(signing.credential_claims(snapshot), key, kid=ids.key_url(key.kid, snapshot["issuer_url"]))
+    from wirlearn.certificates import pdf  # reportlab only where a PDF is made (worker memory)
+
+    pdf.render(snapshot, code, images=design.images_for(snapshot))
     return credential, key.kid
 
 
@@ -192,6 +216,7 @@ def issue_certificate(
     issued_at = utcnow().replace(microsecond=0)
     valid_until = add_months(issued_at, series.validity_months) if series.validity_months else None
     code = codes.new_code()
+    entry = status_services.allocate(series.id)
     snapshot = build_snapshot(
         series=series,
         holder=holder,
@@ -199,9 +224,12 @@ def issue_certificate(
         code=code,
         issued_at=issued_at,
         valid_until=valid_until,
+        status_entry=entry,
     )
     credential, kid = _sign_and_check(snapshot, code)
     certificate = Certificate(
+        status_list_id=entry.list_id,
+        status_index=entry.index,
         code=code,
         enrollment_id=enrollment_id,
         snapshot=snapshot,
@@ -284,9 +312,12 @@ def revoke_certificate(raw_code: str, reason: str, *, revoked_by_id: int | None)
     return certificate
 
 
-def reissue_certificate(raw_code: str, *, issued_by_id: int | None, holder_name: str | None = None) -> Issued:
+def reissue_certificate(
+    raw_code: str, *, issued_by_id: int | None, holder_name: str | None = None, link_successor: bool = False
+) -> Issued:
     """A new certificate with the holder's current name (or ``holder_name``) that supersedes a
-    valid one; the old one stays on record as superseded and its page links to the new one."""
+    valid one; the old one stays on record as superseded. Its public page links to the new one
+    only with ``link_successor`` (otherwise it says "ersetzt" and names nobody)."""
     old = certificate_by_code(raw_code)
     if old is None:
         raise CertificateError(_("Dieses Zertifikat gibt es nicht."), status=404)
@@ -299,19 +330,24 @@ def reissue_certificate(raw_code: str, *, issued_by_id: int | None, holder_name:
         raise CertificateError(_("Bitte geben Sie den Namen an, der auf dem Zertifikat stehen soll (höchstens 200 Zeichen)."))
     issued_at = utcnow().replace(microsecond=0)
     code = codes.new_code()
-    snapshot = dict(old.snapshot) | {
+    entry = status_services.allocate(enrollment.series_id, old.snapshot["issuer_url"])
+    snapshot = renewed_snapshot(old.snapshot, enrollment.series_id, holder) | {
         "holder_name": name,
-        "subject_id": f"urn:uuid:{holder.subject_uuid}",
         "issued_at": signing.format_time(issued_at),
         "verify_url": verify_url(code, old.snapshot["issuer_url"]),
+        "status_list_url": entry.list_url,
+        "status_index": entry.index,
     }
     credential, kid = _sign_and_check(snapshot, code)
     before = _audit_view(old)
     # The old one leaves "valid" first: one valid certificate per enrollment.
     old.status = "superseded"
     old.superseded_at = issued_at
+    old.successor_public = bool(link_successor)
     db.session.flush()
     new = Certificate(
+        status_list_id=entry.list_id,
+        status_index=entry.index,
         code=code,
         enrollment_id=old.enrollment_id,
         snapshot=snapshot,
@@ -337,8 +373,85 @@ def reissue_certificate(raw_code: str, *, issued_by_id: int | None, holder_name:
     return Issued(new.id, code, snapshot["verify_url"], name, old.enrollment_id, supersedes_code=old.code)
 
 
+def renewed_snapshot(old: dict[str, Any], series_id: int, holder: User) -> dict[str, Any]:
+    """An earlier snapshot brought to the current version for a new signature: the award date of
+    the first issue kept, ids that resolve, the holder's e-mail hashed with a fresh salt."""
+    base_url = old["issuer_url"]
+    salt = secrets.token_hex(16)
+    return dict(old) | {
+        "version": SNAPSHOT_VERSION,
+        "subject_id": f"urn:uuid:{holder.subject_uuid}",
+        "awarded_at": old.get("awarded_at") or old["issued_at"],
+        "issuer_id": old.get("issuer_id") or ids.issuer_id(series_id, base_url),
+        "achievement_id": ids.achievement_id(series_id, base_url),
+        "series_id": series_id,
+        "email_hash": signing.hash_email(holder.email, salt),
+        "email_salt": salt,
+        "design": old.get("design") or design.design_snapshot(series_id),
+    }
+
+
+def resign_certificate(certificate: Certificate) -> bool:
+    """Give a certificate issued before status lists an entry and a new signature: same code,
+    same holder name, same dates (``validFrom`` and award date), ids that resolve. Revoked and
+    superseded ones too (their bit is set). False when it has an entry already."""
+    if certificate.status_list_id is not None:
+        return False
+    enrollment = db.session.get(Enrollment, certificate.enrollment_id)
+    entry = status_services.allocate(enrollment.series_id, certificate.snapshot["issuer_url"])
+    snapshot = renewed_snapshot(certificate.snapshot, enrollment.series_id, enrollment.user) | {
+        "status_list_url": entry.list_url,
+        "status_index": entry.index,
+    }
+    before = _audit_view(certificate)
+    credential, kid = _sign_and_check(snapshot, certificate.code)
+    certificate.snapshot = snapshot
+    certificate.credential = credential
+    certificate.kid = kid
+    certificate.status_list_id = entry.list_id
+    certificate.status_index = entry.index
+    db.session.flush()
+    record(
+        "certificate.resigned",
+        "certificate",
+        certificate.id,
+        before=before,
+        after=_audit_view(certificate) | {"status_list": f"{entry.list_url}#{entry.index}"},
+        subject_user_id=enrollment.user_id,
+        series_id=enrollment.series_id,
+    )
+    return True
+
+
+PREVIEW_CODE = "MVSTERMVSTERMVSTERMVSTERMVST"
+
+
+def preview_pdf(series: Series) -> bytes:
+    """The certificate of ``series`` as it would be issued now, for a sample holder, with the
+    current design and "MUSTER" across the top: nothing is stored, signed or numbered."""
+    from types import SimpleNamespace
+
+    from wirlearn.certificates import pdf
+
+    holder = SimpleNamespace(display_name="Erika Mustermann", subject_uuid="00000000-0000-0000-0000-000000000000", email="")
+    modules = [
+        {"title": module.title, "teaching_units": module.teaching_units}
+        for module in sorted(series.modules, key=lambda item: (item.position, item.id))
+        if module.required
+    ]
+    issued_at = utcnow().replace(microsecond=0)
+    valid_until = add_months(issued_at, series.validity_months) if series.validity_months else None
+    snapshot = build_snapshot(
+        series=series, holder=holder, modules=modules, code=PREVIEW_CODE, issued_at=issued_at, valid_until=valid_until
+    )
+    note = pdf.StatusNote("MUSTER – Vorschau, kein gültiges Zertifikat")
+    return pdf.render(snapshot, PREVIEW_CODE, note, images=design.images_for(snapshot))
+
+
 def status_note(certificate: Certificate) -> pdf.StatusNote | None:
     """What a copy printed after revocation or re-issue says across its top."""
+    from wirlearn.certificates import pdf
+
     if certificate.status == "revoked":
         return pdf.StatusNote(
             f"WIDERRUFEN am {pdf.local_date(certificate.revoked_at)} – dieses Zertifikat ist nicht mehr gültig."
@@ -349,7 +462,10 @@ def status_note(certificate: Certificate) -> pdf.StatusNote | None:
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:
-    return pdf.render(certificate.snapshot, certificate.code, status_note(certificate))
+    from wirlearn.certificates import pdf
+
+    snapshot = certificate.snapshot
+    return pdf.render(snapshot, certificate.code, status_note(certificate), images=design.images_for(snapshot))
 
 
 def file_slug(text: str) -> str:
@@ -397,7 +513,10 @@ def expired(certificate: Certificate, now: datetime | None = None) -> bool:
 
 
 def public_state(certificate: Certificate, now: datetime | None = None) -> str:
-    """valid | expired | revoked | superseded — the one precedence every page and the API use."""
-    if certificate.status in ("revoked", "superseded"):
-        return certificate.status
-    return "expired" if expired(certificate, now) else "valid"
+    """valid | expired | revoked | superseded — the one precedence every page and the API use
+    (``states.decide``)."""
+    return states.decide(certificate.status, certificate.valid_until, now or utcnow()).state
+
+
+def state_decision(certificate: Certificate, now: datetime | None = None) -> states.Decision:
+    return states.decide(certificate.status, certificate.valid_until, now or utcnow())

@@ -3,7 +3,15 @@
 The JWT payload is the credential itself (W3C VC Data Model 2.0 with the OB 3.0 context) plus
 the registered claims OB 3.0 maps onto it: ``iss`` = issuer.id, ``jti`` = id, ``nbf`` =
 validFrom, ``sub`` = credentialSubject.id and ``exp`` = validUntil where set. The JOSE header
-holds only ``alg``, ``kid`` and ``typ``.
+holds only ``alg``, ``kid`` and ``typ``; ``kid`` is the URL of the one public JWK
+(``ids.key_url``), as OB 3.0 asks (credentials signed before carry the bare thumbprint and keep
+verifying).
+
+Snapshots of version 2 add what makes every id resolve: ``issuer_id`` and ``achievement_id``
+(URLs), ``awarded_at`` (the first issue's date, kept through re-issues), the status-list entry
+(``status_list_url``, ``status_index``) and the holder's e-mail as a salted SHA-256 hash
+(``email_hash``, ``email_salt``). Version-1 snapshots give exactly the claims they were signed
+with.
 
 Everything in the credential is derived from the certificate's snapshot and code
 (``credential_claims``), so checking a stored credential also proves that the snapshot the
@@ -13,6 +21,7 @@ pages show is the one that was signed.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import uuid
@@ -49,8 +58,21 @@ def format_time(value: datetime) -> str:
     return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _profile(profile_id: str, name: str) -> dict[str, Any]:
-    return {"id": profile_id, "type": ["Profile"], "name": name}
+def _profile(profile_id: str, name: str, url: str | None = None) -> dict[str, Any]:
+    profile = {"id": profile_id, "type": ["Profile"], "name": name}
+    if url:
+        profile["url"] = url
+    return profile
+
+
+def email_identity(email_hash: str, salt: str) -> dict[str, Any]:
+    """OB 3.0 IdentityObject for an e-mail address hashed with a salt (identityHash "sha256$…")."""
+    return {"type": "IdentityObject", "identityType": "emailAddress", "hashed": True, "identityHash": email_hash, "salt": salt}
+
+
+def hash_email(email: str, salt: str) -> str:
+    """OB 3.0's identity hash: "sha256$" + hex SHA-256 of the address followed by the salt."""
+    return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode("utf-8")).hexdigest()
 
 
 def stable_urn(*parts: Any) -> str:
@@ -61,7 +83,9 @@ def stable_urn(*parts: Any) -> str:
 def credential_claims(snapshot: dict[str, Any]) -> dict[str, Any]:
     """The JWT claims set: the OpenBadgeCredential plus iss/jti/nbf/sub(/exp), from a snapshot."""
     s = snapshot
-    issuer = _profile(s["issuer_url"], s["issuer_name"] or s["provider"])
+    issuer = _profile(
+        s.get("issuer_id") or s["issuer_url"], s["issuer_name"] or s["provider"], s["issuer_url"] if s.get("issuer_id") else None
+    )
     modules_text = "; ".join(f"{m['title']} ({m['teaching_units']} UE)" for m in s["modules"])
     achievement = {
         "id": s["achievement_id"],
@@ -79,6 +103,8 @@ def credential_claims(snapshot: dict[str, Any]) -> dict[str, Any]:
         "identifier": [{"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": s["holder_name"]}],
         "achievement": achievement,
     }
+    if s.get("email_hash"):
+        subject["identifier"].append(email_identity(s["email_hash"], s["email_salt"]))
     if s.get("start_date"):
         subject["activityStartDate"] = s["start_date"] + "T00:00:00Z"
     if s.get("end_date"):
@@ -98,6 +124,10 @@ def credential_claims(snapshot: dict[str, Any]) -> dict[str, Any]:
     }
     if s.get("valid_until"):
         credential["validUntil"] = s["valid_until"]
+    if s.get("awarded_at"):
+        credential["awardedDate"] = s["awarded_at"]
+    if s.get("status_list_url"):
+        credential["credentialStatus"] = status_entry(s["status_list_url"], s["status_index"])
     claims = credential | {
         "iss": issuer["id"],
         "jti": credential["id"],
@@ -109,9 +139,21 @@ def credential_claims(snapshot: dict[str, Any]) -> dict[str, Any]:
     return claims
 
 
-def sign(claims: dict[str, Any], key: LoadedKey) -> str:
-    """The compact JWS of ``claims`` with header {alg: RS256, kid, typ: JWT}."""
-    return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "JWT"})
+def status_entry(list_url: str, index: int) -> dict[str, Any]:
+    """``credentialStatus``: a BitstringStatusListEntry for revocation (W3C Bitstring Status List v1.0)."""
+    return {
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }
+
+
+def sign(claims: dict[str, Any], key: LoadedKey, *, kid: str | None = None) -> str:
+    """The compact JWS of ``claims`` with header {alg: RS256, kid, typ: JWT}; ``kid`` defaults
+    to the bare thumbprint (pass the key's URL, ``ids.key_url``)."""
+    return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": kid or key.kid, "typ": "JWT"})
 
 
 # Why a token was refused, in words a visitor understands (see verify templates).

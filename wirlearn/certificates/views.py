@@ -15,6 +15,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     stream_template,
     stream_with_context,
     url_for,
@@ -108,20 +109,46 @@ def issue_one(series_id: int):
     return redirect(url_for("certificates.series_certificates", series_id=series_id))
 
 
+@bp.get("/verwaltung/reihen/<int:series_id>/zertifikate/alle")
+@roles_required("admin")
+def confirm_batch(series_id: int):
+    """Who would get a certificate, by name, before anything is signed."""
+    series = _series_or_404(series_id)
+    return render_template(
+        "certificates/batch_confirm.html", series=series, todo=batch.candidates(series_id), batch_form=BatchForm()
+    )
+
+
+def _confirmed_ids() -> set[int] | None:
+    """The enrollments the confirmation page listed (None: the form named none)."""
+    raw = request.form.getlist("enrollment_id")
+    if not raw:
+        return None
+    return {number for number in (int_param(value) for value in raw) if number is not None}
+
+
 @bp.post("/verwaltung/reihen/<int:series_id>/zertifikate/alle")
 @roles_required("admin")
 def issue_batch(series_id: int):
-    """Issue for everyone eligible; the page is streamed, one line per certificate as it is
-    committed, so the progress shows without any script."""
+    """Issue for the people confirmed (or, without a list, everyone eligible); the page is
+    streamed, one line per certificate as it is committed, so the progress shows without any script.
+    Someone who became eligible after the confirmation page was shown is left for the next run."""
     series = _series_or_404(series_id)
     if not BatchForm().validate_on_submit():
         abort(400)
-    todo = batch.candidates(series_id)
+    confirmed = _confirmed_ids()
+    todo = [c for c in batch.candidates(series_id) if confirmed is None or c.enrollment_id in confirmed]
     budget = current_app.config.get("CERTIFICATE_BATCH_SECONDS", BATCH_SECONDS)
     steps = batch.issue_all(series_id, issued_by_id=current_user.id, selected=todo, time_budget=budget)
     response = Response(
         stream_template(
-            "certificates/batch.html", series=series, total=len(todo), steps=steps, grouped=codes.grouped, batch_form=BatchForm()
+            "certificates/batch.html",
+            series=series,
+            total=len(todo),
+            steps=steps,
+            grouped=codes.grouped,
+            batch_form=BatchForm(),
+            selected_ids=[c.enrollment_id for c in todo],
         ),
         mimetype="text/html",
     )
@@ -205,6 +232,7 @@ def _render_detail(certificate: Certificate, status: int = 200, revoke_form=None
         reissue_form=reissue_form or ReissueForm(formdata=None, holder_name=enrollment.user.display_name),
         grouped=codes.grouped,
         state_of=services.public_state,
+        decision_of=services.state_decision,
     )
     return html, status
 
@@ -241,7 +269,10 @@ def reissue(code: str):
     if form.validate_on_submit():
         try:
             issued = services.reissue_certificate(
-                certificate.code, issued_by_id=current_user.id, holder_name=form.holder_name.data
+                certificate.code,
+                issued_by_id=current_user.id,
+                holder_name=form.holder_name.data,
+                link_successor=form.link_successor.data,
             )
         except services.CertificateError as error:
             db.session.rollback()
@@ -260,5 +291,9 @@ def reissue(code: str):
 def mine():
     certificates = services.certificates_of_user(current_user.id)
     return render_template(
-        "certificates/mine.html", certificates=certificates, state_of=services.public_state, grouped=codes.grouped
+        "certificates/mine.html",
+        certificates=certificates,
+        state_of=services.public_state,
+        decision_of=services.state_decision,
+        grouped=codes.grouped,
     )

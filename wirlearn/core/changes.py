@@ -84,6 +84,10 @@ def _remember_statement_changes(state) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _bump_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint is released, not the transaction committed: the real COMMIT counts
+        # (CHANGED stays set), and the row lock is not taken long before it.
+        return
     # before_commit runs before the final flush: look at pending objects too.
     if session.info.pop(CHANGED, False) or _has_pending_changes(session):
         session.execute(update(DataVersion).where(DataVersion.id == 1).values(value=DataVersion.value + 1))

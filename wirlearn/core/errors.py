@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from wirlearn.core.lean import is_lean
 from wirlearn.extensions import db
 
 RETRY_AFTER_SECONDS = 30
@@ -45,6 +46,17 @@ def wants_problem_json() -> bool:
     return request.path.startswith("/api/")
 
 
+# The public addresses a certificate or credential names (verification page, credential ids,
+# keys): their error answers set no cookie, so they never show the site's page (whose language
+# form carries a CSRF token in the session). People get the verification pages' frame, machines
+# reading the ids under /ob/ and /.well-known/ plain text.
+MACHINE_PREFIXES = ("/ob/", "/.well-known/")
+
+
+def public_person_path(path: str) -> bool:
+    return path == "/v" or path.startswith("/v/")
+
+
 def render_error(code: int, detail: str | None = None, headers: dict[str, str] | None = None, **extra):
     from flask import make_response
 
@@ -53,11 +65,37 @@ def render_error(code: int, detail: str | None = None, headers: dict[str, str] |
         from wirlearn.api.problems import problem_response
 
         response = problem_response(code, title=title, detail=detail or text, **extra)
+    elif is_lean() or public_person_path(request.path):
+        response = make_response(_public_error_page(code, title, detail or text), code)
+        response.headers["Cache-Control"] = "no-store"
+    elif request.path.startswith(MACHINE_PREFIXES):
+        response = make_response(f"{title}\n\n{detail or text}\n", code)
+        response.mimetype = "text/plain"
+        response.headers["Cache-Control"] = "no-store"
     else:
         response = make_response(render_template("errors/error.html", code=code, title=title, text=detail or text), code)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _public_error_page(code: int, title: str, text: str) -> str:
+    """The error page of the lean public routes: the verification pages' frame, without the
+    app's navigation and its forms (a form's CSRF token would start a session cookie)."""
+    from flask import url_for
+    from flask_babel import get_locale
+
+    lang = str(get_locale() or "de")
+    other = "en" if lang == "de" else "de"
+    return render_template(
+        "errors/public_error.html",
+        code=code,
+        title=title,
+        text=text,
+        lang=lang,
+        other_lang=other,
+        switch_url=url_for("verify.lookup", lang=other),
+    )
 
 
 def _rollback() -> None:

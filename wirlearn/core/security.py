@@ -49,15 +49,26 @@ def add_security_headers(response: Response) -> Response:
     if current_app.config.get("HSTS") and "strict-transport-security" not in present:
         headers.add(*HSTS_HEADER)
     rule = g.get("access_rule")
-    # Anything behind a sign-in, any page a signed-in person sees (it shows their name) and any
-    # response that sets a cookie must not be kept by browsers or shared caches.
+    # Anything behind a sign-in, any page a signed-in person sees (it shows their name), any
+    # response that sets a cookie, and any error (the next request may succeed) must not be
+    # kept by browsers or shared caches.
     # (The session cookie itself is written after this hook, hence session.modified.)
-    if (rule is not None and not rule.public) or session.modified or _signed_in() or "Set-Cookie" in headers:
+    if (
+        (rule is not None and not rule.public)
+        or response.status_code >= 400
+        or session.modified
+        or _signed_in()
+        or "Set-Cookie" in headers
+    ):
         headers["Cache-Control"] = "no-store"
     return response
 
 
 def _signed_in() -> bool:
+    from wirlearn.core.lean import is_lean
+
+    if is_lean():
+        return False
     try:
         return bool(current_user and current_user.is_authenticated)
     except Exception:  # noqa: BLE001 - an error page after the database failed must still get its headers
@@ -93,6 +104,11 @@ def _unusable_json(raw: bytes) -> bool:
     return False
 
 
+# Forms whose files are binary by nature (certificate logos and signature images): the feature
+# checks them by content (Pillow) and stores them as bytes, never as text.
+BINARY_UPLOAD_ENDPOINTS = {"certificate_design.page"}
+
+
 def refuse_nul_bytes() -> None:
     """before_request: a NUL character is never part of a name, note or address, and PostgreSQL
     cannot store one; refuse it up front (400) instead of failing half-way through a write.
@@ -108,7 +124,7 @@ def refuse_nul_bytes() -> None:
     for upload in request.files.values():
         content = upload.stream.read()
         upload.stream.seek(0)
-        if b"\x00" in content:
+        if b"\x00" in content and request.endpoint not in BINARY_UPLOAD_ENDPOINTS:
             abort(400)
     if request.is_json:
         raw = request.get_data(cache=True)

@@ -9,9 +9,9 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from wirlearn.core import catalogs, dbpool, errors, security
+from wirlearn.core import catalogs, dbpool, errors, lean, migrations, security
 from wirlearn.core.access import enforce_access
-from wirlearn.extensions import babel, csrf, db, limiter, login_manager, migrate
+from wirlearn.extensions import babel, csrf, db, limiter, login_manager
 from wirlearn.features import FEATURES
 
 
@@ -20,6 +20,8 @@ def select_locale() -> str:
     languages = current_locale_choices()
     if not has_request_context():
         return languages[0]
+    if lean.is_lean():  # no session, nobody signed in: the browser's languages
+        return request.accept_languages.best_match(languages, default=languages[0])
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -47,8 +49,8 @@ def register_extensions(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIntConverter
     db.init_app(app)
     dbpool.register(app)
-    migrate.init_app(
-        app, db, directory=app.config.get("MIGRATIONS_DIR") or _migrations_dir(app), render_as_batch=True, compare_type=True
+    migrations.init_app(
+        app, directory=app.config.get("MIGRATIONS_DIR") or _migrations_dir(app), render_as_batch=True, compare_type=True
     )
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -87,3 +89,5 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, security.refuse_nul_bytes)
     app.before_request(enforce_access)
     app.after_request(security.add_security_headers)
+    # Last: the public verification routes skip the hooks they do not need (core/lean.py).
+    lean.install(app)

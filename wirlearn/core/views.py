@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
@@ -63,13 +65,22 @@ def set_language():
 
 
 def legal_text(name: str) -> str | None:
-    """Text the operator provides in LEGAL_TEXT_DIR (datenschutz.txt, impressum.txt)."""
-    folder = current_app.config.get("LEGAL_TEXT_DIR") or Path(current_app.instance_path) / "legal"
-    path = Path(folder) / f"{name}.txt"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
+    """Text the operator provides in LEGAL_TEXT_DIR (datenschutz.txt, impressum.txt,
+    barrierefreiheit.txt, leichte-sprache.txt); ``<name>.en.txt`` for English visitors first."""
+    folder = Path(current_app.config.get("LEGAL_TEXT_DIR") or Path(current_app.instance_path) / "legal")
+    candidates = [folder / f"{name}.{get_locale().language}.txt", folder / f"{name}.txt"]
+    for path in candidates:
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+    return None
+
+
+def accessibility_contact() -> str | None:
+    config = current_app.config
+    contact = config.get("ACCESSIBILITY_CONTACT") or config.get("MAIL_REPLY_TO") or config.get("MAIL_DEFAULT_SENDER")
+    return parseaddr(contact)[1] or None if contact else None
 
 
 @bp.get("/datenschutz")
@@ -82,6 +93,24 @@ def privacy():
 @public
 def imprint():
     return render_template("core/legal.html", title=_("Impressum"), text=legal_text("impressum"))
+
+
+@bp.get("/barrierefreiheit")
+@public
+def accessibility():
+    """The accessibility statement (BITV 2.0, EU 2018/1523); the operator's own text replaces the default."""
+    return render_template(
+        "core/accessibility.html",
+        title=_("Erklärung zur Barrierefreiheit"),
+        text=legal_text("barrierefreiheit"),
+        contact=accessibility_contact(),
+    )
+
+
+@bp.get("/leichte-sprache")
+@public
+def easy_language():
+    return render_template("core/easy_language.html", title=_("wirlearn in Leichter Sprache"), text=legal_text("leichte-sprache"))
 
 
 @bp.get("/healthz")

@@ -114,3 +114,11 @@ FEEDBACK_FAILED = (
 )
 NOTES_EXCUSED = ("Krankmeldung liegt vor", "Dienstliche Verpflichtung (Kreistag)", "Fortbildung des Landkreises")
 NOTES_LATE = ("Zugausfall, 30 Minuten später", "kam nach der Mittagspause", "Stau auf der A5")
+
+
+# The demo certificate's signatories (placeholder names): the design page shows how to set real ones.
+CERTIFICATE_PROGRAMME_LINE = "Landesprogramm WIR"
+CERTIFICATE_SIGNATORIES = [
+    {"name": "Maria Muster", "function": "Referatsleitung Integration, Hessisches Ministerium für Soziales und Integration"},
+    {"name": "Jan Beispiel", "function": "Institutsleitung, imap-Institut"},
+]

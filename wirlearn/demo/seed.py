@@ -16,6 +16,7 @@ from wirlearn.attendance.models import Attendance
 from wirlearn.audit.services import record
 from wirlearn.auth.models import User
 from wirlearn.auth.passwords import hash_password
+from wirlearn.certificates.models import CertificateDesign
 from wirlearn.core.timeutil import local_today, utcnow
 from wirlearn.demo import data
 from wirlearn.extensions import db
@@ -89,6 +90,15 @@ def seed_demo(password: str = data.DEMO_PASSWORD, today: date | None = None) -> 
     series = Series(start_date=first_day, end_date=last_day, reminder_hour=17, **data.SERIES)
     db.session.add(series)
     db.session.flush()
+    db.session.add(
+        CertificateDesign(
+            series_id=series.id,
+            programme_line=data.CERTIFICATE_PROGRAMME_LINE,
+            logo_ids=[],
+            signature_mode="signatories",
+            signatories=[person | {"signature_id": None} for person in data.CERTIFICATE_SIGNATORIES],
+        )
+    )
 
     modules: list[Module] = []
     sessions_by_module: list[list[Session]] = []

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from icalendar import Calendar, Event
 
 from wirlearn.core.timeutil import LOCAL_TZ
 from wirlearn.core.urls import base_url
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//wirlearn//Qualifizierung//DE"
 
@@ -93,6 +95,8 @@ def uid(session_id: int) -> str:
 
 
 def event(facts: SessionFacts, *, cancelled: bool = False, stamp: datetime | None = None) -> Event:
+    from icalendar import Event  # loaded where a calendar is made: web workers rarely need it
+
     entry = Event()
     entry.add("uid", uid(facts.id))
     entry.add("dtstamp", stamp or datetime.now(UTC).replace(microsecond=0))
@@ -111,6 +115,8 @@ def event(facts: SessionFacts, *, cancelled: bool = False, stamp: datetime | Non
 
 def calendar(events: list[Event], *, method: str | None = "PUBLISH", name: str | None = None) -> bytes:
     """A VCALENDAR with the events and the VTIMEZONE of Europe/Berlin for the years they span."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

@@ -7,31 +7,26 @@ certificate's own PDF, with its status note) and the stored credential, byte for
 
 from __future__ import annotations
 
-from datetime import datetime
-from urllib.parse import urlencode
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from wirlearn import signals
 from wirlearn.auth.models import User
 from wirlearn.certificates import services as certificate_services
 from wirlearn.certificates.codes import grouped
 from wirlearn.certificates.models import Certificate
+from wirlearn.certificates.sharing import linkedin_url
 from wirlearn.core.urls import public_url_for
 from wirlearn.extensions import db
 from wirlearn.mail.kinds import Attachment, Draft, Kind, Skip, register_kind
 from wirlearn.mail.outbox import queue_message
 from wirlearn.programme.models import Enrollment
 
-LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
-
 
 def _holder(certificate: Certificate) -> User:
-    return db.session.scalar(
-        select(User).join(Enrollment, Enrollment.user_id == User.id).where(Enrollment.id == certificate.enrollment_id)
-    )
+    # Issuing has the enrollment and its holder loaded already: the identity map answers
+    # without a query (bench: issuing); otherwise two primary-key loads.
+    return db.session.get(Enrollment, certificate.enrollment_id).user
 
 
 def on_certificate_issued(certificate: Certificate, **_extra) -> None:
@@ -49,26 +44,6 @@ def on_certificate_revoked(certificate: Certificate, **_extra) -> None:
         user_id=holder.id,
         ref_id=certificate.id,
     )
-
-
-def linkedin_url(certificate: Certificate) -> str:
-    """LinkedIn's "Add licence or certification" form, filled in (name, organisation, issue and
-    expiry month, certificate address and id)."""
-    snapshot = certificate.snapshot
-    issued = datetime.fromisoformat(snapshot["issued_at"].replace("Z", "+00:00"))
-    params = {
-        "startTask": "CERTIFICATION_NAME",
-        "name": snapshot["certificate_title"],
-        "organizationName": snapshot.get("issuer_name") or snapshot["provider"],
-        "issueYear": issued.year,
-        "issueMonth": issued.month,
-        "certUrl": snapshot["verify_url"],
-        "certId": grouped(certificate.code),
-    }
-    if snapshot.get("valid_until"):
-        until = datetime.fromisoformat(snapshot["valid_until"].replace("Z", "+00:00"))
-        params |= {"expirationYear": until.year, "expirationMonth": until.month}
-    return f"{LINKEDIN_ADD}?{urlencode(params)}"
 
 
 def _certificate(message) -> Certificate:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from wirlearn import jobs, signals
 from wirlearn.auth.models import User, UserRole
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import LOCAL_TZ, local_now, utcnow
 from wirlearn.core.urls import public_url_for
 from wirlearn.extensions import db
@@ -70,7 +71,9 @@ def on_attendance_saved(session: Session, **_extra) -> None:
 def check_forecasts(series_id: int, now: datetime | None = None) -> int:
     """Compare each enrollment's forecast with the last one seen; store changes and queue one
     warning per change into a warning state. Returns the number of warnings queued."""
-    from wirlearn.progress.services import progress_for_series
+    # The kept progress records (what the overview reads): a roster save no longer recomputes
+    # a series of 10,000 in the worker; missing or overtaken records are computed afresh.
+    from wirlearn.progress.kept import progress_for_series
 
     progress = progress_for_series(series_id)
     known = {
@@ -152,7 +155,7 @@ def digest_window(now_local: datetime) -> tuple[datetime, datetime]:
 
 
 def _changes_in(since: datetime, until: datetime):
-    return db.session.execute(
+    rows = db.session.execute(
         select(ForecastState.state, ForecastState.changed_at, User.display_name, Series.title)
         .join(Enrollment, Enrollment.id == ForecastState.enrollment_id)
         .join(User, User.id == Enrollment.user_id)
@@ -163,8 +166,8 @@ def _changes_in(since: datetime, until: datetime):
             ForecastState.state.in_(WARNING_STATES),
             Enrollment.status == "active",
         )
-        .order_by(Series.title, User.display_name)
     ).all()
+    return sorted(rows, key=lambda row: (sort_key(row.title), sort_key(row.display_name)))
 
 
 def queue_digests(now_local: datetime | None = None) -> int:

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from wirlearn import signals
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance, RosterSubmission
 from wirlearn.audit.services import record
@@ -126,6 +127,7 @@ def anonymise(user: User, *, reason: str) -> None:
         .execution_options(synchronize_session=False)
     )
     record("user.anonymised", "user", user.id, subject_user_id=user.id, after={"reason": reason})
+    signals.user_anonymised.send(user)
 
 
 def _ended_series_ids(cutoff: date) -> list[int]:

@@ -52,6 +52,9 @@ class SeriesForm(FlaskForm):
     min_module_attendance_percent = GermanIntegerField(_l("Mindestanwesenheit je Modul (%)"), validators=[Optional(), PERCENT])
     excused_counts = BooleanField(_l("„Entschuldigt“ zählt als anwesend"))
     late_counts = BooleanField(_l("„Verspätet“ zählt als anwesend"), default=True)
+    sessions_before_enrollment_count = BooleanField(
+        _l("Termine vor der Einschreibung zählen (sonst zählen sie weder dafür noch dagegen)")
+    )
     validity_months = GermanIntegerField(
         _l("Gültigkeit des Zertifikats (Monate)"),
         validators=[Optional(), NumberRange(1, 1200, _l("Bitte eine Zahl von 1 bis 1200 eingeben."))],
@@ -61,6 +64,12 @@ class SeriesForm(FlaskForm):
         _l("Erinnerung am Vortag ab (Uhr)"),
         default=17,
         validators=[Optional(), NumberRange(0, 23, _l("Bitte eine volle Stunde von 0 bis 23 eingeben."))],
+    )
+
+    checkin_late_after_minutes = GermanIntegerField(
+        _l("Selbst-Check-in: „verspätet“ ab Minute"),
+        default=15,
+        validators=[Optional(), NumberRange(0, 600, _l("Bitte eine Zahl von 0 bis 600 eingeben."))],
     )
 
     def validate_end_date(self, field):
@@ -83,14 +92,20 @@ class SeriesForm(FlaskForm):
                 "min_module_attendance_percent",
                 "excused_counts",
                 "late_counts",
+                "sessions_before_enrollment_count",
                 "validity_months",
                 "auto_issue",
                 "reminder_hour",
+                "checkin_late_after_minutes",
             )
         } | {
             "issuer_name": (self.issuer_name.data or "").strip(),
             "place": (self.place.data or "").strip(),
             "description": (self.description.data or "").strip(),
+            # Left empty: the usual quarter of an hour.
+            "checkin_late_after_minutes": 15
+            if self.checkin_late_after_minutes.data is None
+            else self.checkin_late_after_minutes.data,
         }
 
 

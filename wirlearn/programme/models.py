@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wirlearn.core.dbtypes import enum_check
@@ -63,6 +63,11 @@ class Series(db.Model):
     # Reminder e-mails go out the day before a session from this hour (local time); None: none.
     # No column default: an explicit None must stay None (create_series fills in 17).
     reminder_hour: Mapped[int | None]
+    # Self check-in: who checks in more than this many minutes after the start is "late".
+    checkin_late_after_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    # Late enrolment: whether sessions held before someone's enrolment date count for them
+    # (as absences unless recorded); default: they count neither way.
+    sessions_before_enrollment_count: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     modules: Mapped[list[Module]] = relationship(
@@ -79,6 +84,7 @@ class Series(db.Model):
         CheckConstraint("validity_months IS NULL OR validity_months > 0", name="validity_positive"),
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates_ordered"),
         CheckConstraint("reminder_hour IS NULL OR reminder_hour BETWEEN 0 AND 23", name="reminder_hour_range"),
+        CheckConstraint("checkin_late_after_minutes BETWEEN 0 AND 600", name="checkin_late_after_range"),
     )
 
 

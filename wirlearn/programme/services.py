@@ -40,13 +40,35 @@ SERIES_FIELDS = (
     "validity_months",
     "auto_issue",
     "reminder_hour",
+    "checkin_late_after_minutes",
+    "sessions_before_enrollment_count",
 )
 MODULE_FIELDS = ("title", "description", "teaching_units", "required", "assessment_kind", "max_points", "pass_mark")
-RULE_FIELDS = ("min_attendance_percent", "min_module_attendance_percent", "excused_counts", "late_counts")
+RULE_FIELDS = (
+    "min_attendance_percent",
+    "min_module_attendance_percent",
+    "excused_counts",
+    "late_counts",
+    "sessions_before_enrollment_count",
+)
 
 
 class ProgrammeError(Exception):
     """A request the data does not allow; the message is for the user."""
+
+
+def _keep_series(series_id: int) -> None:
+    """Sessions, modules or rules changed: every kept progress record of the series is
+    recomputed in this transaction (wirlearn.progress.kept)."""
+    from wirlearn.progress import kept
+
+    kept.series_changed(db.session, series_id)
+
+
+def _keep_enrollments(enrollment_ids: Iterable[int]) -> None:
+    from wirlearn.progress import kept
+
+    kept.progress_changed(db.session, enrollment_ids)
 
 
 def _changes(obj, fields: Iterable[str], values: dict) -> tuple[dict, dict]:
@@ -133,6 +155,8 @@ def update_series(series: Series, values: dict) -> None:
         action = "series.rules_changed" if set(after) & set(RULE_FIELDS) else "series.changed"
         record(action, "series", series.id, before=before, after=after, series_id=series.id)
     db.session.flush()
+    if set(after) & set(RULE_FIELDS):
+        _keep_series(series.id)
 
 
 # --- modules ----------------------------------------------------------------------------------
@@ -164,6 +188,7 @@ def add_module(series: Series, values: dict) -> Module:
         series_id=series.id,
         module_id=module.id,
     )
+    _keep_series(series.id)
     return module
 
 
@@ -175,6 +200,8 @@ def update_module(module: Module, values: dict) -> None:
     if after:
         record("module.changed", "module", module.id, before=before, after=after, series_id=module.series_id, module_id=module.id)
     db.session.flush()
+    if after:
+        _keep_series(module.series_id)
 
 
 def move_module(module: Module, direction: int) -> None:
@@ -198,6 +225,7 @@ def move_module(module: Module, direction: int) -> None:
             module_id=module.id,
         )
     db.session.flush()
+    _keep_series(module.series_id)
 
 
 def has_assessments(module: Module) -> bool:
@@ -209,9 +237,11 @@ def has_assessments(module: Module) -> bool:
 def delete_module(module: Module) -> None:
     if has_assessments(module) or any(session_has_attendance(session) for session in module.sessions):
         raise ProgrammeError(_("Das Modul hat schon Anwesenheiten oder Bewertungen und kann nicht gelöscht werden."))
-    record("module.deleted", "module", module.id, before={"title": module.title}, series_id=module.series_id, module_id=module.id)
+    series_id = module.series_id
+    record("module.deleted", "module", module.id, before={"title": module.title}, series_id=series_id, module_id=module.id)
     db.session.delete(module)
     db.session.flush()
+    _keep_series(series_id)
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -259,6 +289,7 @@ def add_session(module: Module, values: dict, trainer_ids: Iterable[int]) -> Ses
         module_id=module.id,
         session_id=session.id,
     )
+    _keep_series(module.series_id)
     return session
 
 
@@ -286,6 +317,7 @@ def update_session(session: Session, values: dict, trainer_ids: Iterable[int]) -
         )
     db.session.flush()
     if moved:
+        _keep_series(session.module.series_id)
         signals.session_changed.send(session, before=before)
 
 
@@ -308,8 +340,10 @@ def delete_session(session: Session) -> None:
         session_id=session.id,
     )
     signals.session_cancelled.send(session)
+    series_id = session.module.series_id
     db.session.delete(session)
     db.session.flush()
+    _keep_series(series_id)
 
 
 # --- enrollments ------------------------------------------------------------------------------
@@ -320,6 +354,7 @@ class EnrollResult:
     added: int
     reactivated: int
     unchanged: int
+    enrollment_ids: tuple[int, ...] = ()  # added or reactivated
 
 
 def enroll(series: Series, user_ids: Iterable[int]) -> EnrollResult:
@@ -336,6 +371,7 @@ def enroll(series: Series, user_ids: Iterable[int]) -> EnrollResult:
         for e in db.session.scalars(select(Enrollment).where(Enrollment.series_id == series.id, Enrollment.user_id.in_(ids)))
     }
     added = reactivated = unchanged = 0
+    touched: list[int] = []
     for user_id in sorted(ids):
         enrollment = existing.get(user_id)
         if enrollment is None:
@@ -351,13 +387,16 @@ def enroll(series: Series, user_ids: Iterable[int]) -> EnrollResult:
                 series_id=series.id,
             )
             added += 1
+            touched.append(enrollment.id)
         elif enrollment.status == "withdrawn":
             set_enrollment_status(enrollment, "active")
             reactivated += 1
+            touched.append(enrollment.id)
         else:
             unchanged += 1
     db.session.flush()
-    return EnrollResult(added, reactivated, unchanged)
+    _keep_enrollments(touched)
+    return EnrollResult(added, reactivated, unchanged, tuple(touched))
 
 
 def set_enrollment_status(enrollment: Enrollment, status: str) -> None:
@@ -376,3 +415,4 @@ def set_enrollment_status(enrollment: Enrollment, status: str) -> None:
         series_id=enrollment.series_id,
     )
     db.session.flush()
+    _keep_enrollments([enrollment.id])

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from wirlearn.auth.models import User, UserRole
 from wirlearn.core.access import roles_required
+from wirlearn.core.collation import sort_key
 from wirlearn.core.forms import choices
 from wirlearn.extensions import db
 from wirlearn.programme import services
@@ -163,10 +164,8 @@ def module_delete(module_id: int):
 
 
 def trainer_choices():
-    trainers = db.session.scalars(
-        select(User).join(UserRole).where(UserRole.role == "trainer", User.active.is_(True)).order_by(User.display_name)
-    )
-    return choices((user.id, user.display_name) for user in trainers)
+    trainers = db.session.scalars(select(User).join(UserRole).where(UserRole.role == "trainer", User.active.is_(True)))
+    return choices((user.id, user.display_name) for user in sorted(trainers, key=lambda user: sort_key(user.display_name)))
 
 
 @bp.route("/module/<int:module_id>/termine/neu", methods=["GET", "POST"])
@@ -236,16 +235,16 @@ def enrollments(series_id: int):
         .join(User, User.id == Enrollment.user_id)
         .outerjoin(Region, Region.id == User.region_id)
         .where(Enrollment.series_id == series.id)
-        .order_by(Region.name, User.display_name)
     ).all()
+    rows.sort(key=lambda row: (sort_key(row[1].display_name), row[1].id))
     enrolled_ids = {enrollment.user_id for enrollment, _user, _region in rows}
     candidates = db.session.execute(
         select(User, Region)
         .join(UserRole, UserRole.user_id == User.id)
         .outerjoin(Region, Region.id == User.region_id)
         .where(UserRole.role == "coordinator", User.active.is_(True), User.id.not_in(enrolled_ids or {-1}))
-        .order_by(Region.name, User.display_name)
     ).all()
+    candidates.sort(key=lambda row: (sort_key(row[0].display_name), row[0].id))
     form = EnrollForm()
     form.user_ids.choices = choices(
         (user.id, f"{user.display_name} ({region.name if region else '–'})") for user, region in candidates
@@ -258,8 +257,35 @@ def enrollments(series_id: int):
         else:
             db.session.commit()
             flash(ngettext_added(result.added), "success")
+            for message in late_enrollment_messages(result.enrollment_ids):
+                flash(message, "warning")
             return redirect(url_for("programme.enrollments", series_id=series.id))
     return render_template("programme/enrollments.html", series=series, rows=rows, form=form)
+
+
+def late_enrollment_messages(enrollment_ids) -> list[str]:
+    """One line per person enrolled after sessions were held: how many, whether they count,
+    whether the minimum can still be reached."""
+    from flask_babel import gettext, ngettext
+
+    from wirlearn.progress.services import late_enrollments
+
+    messages = []
+    for late in late_enrollments(enrollment_ids):
+        text = ngettext(
+            "%(name)s: %(num)d Termin fand vor der Einschreibung statt",
+            "%(name)s: %(num)d Termine fanden vor der Einschreibung statt",
+            late.sessions_before,
+            name=late.name,
+        )
+        text += " " + (gettext("(zählen als versäumt).") if late.counted else gettext("(zählen weder dafür noch dagegen)."))
+        text += " " + (
+            gettext("Die Mindestanwesenheit ist noch erreichbar.")
+            if late.reachable
+            else gettext("Die Mindestanwesenheit ist nicht mehr erreichbar.")
+        )
+        messages.append(text)
+    return messages
 
 
 def ngettext_added(count: int) -> str:
@@ -295,7 +321,7 @@ def regions():
             .group_by(User.region_id)
         ).all()
     )
-    regions = db.session.scalars(select(Region).order_by(Region.regierungsbezirk, Region.name)).all()
+    regions = sorted(db.session.scalars(select(Region)), key=lambda r: (sort_key(r.regierungsbezirk), sort_key(r.name)))
     return render_template("programme/regions.html", regions=regions, coordinator_counts=coordinator_counts)
 
 

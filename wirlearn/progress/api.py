@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import orjson
+from flask import current_app
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -15,7 +17,8 @@ from wirlearn.core.access import api_roles
 from wirlearn.extensions import db
 from wirlearn.programme.access import can_work_on_series, trainer_series_ids
 from wirlearn.programme.models import Series
-from wirlearn.progress.services import MODULE_STATES, progress_for_series, progress_for_user
+from wirlearn.progress import kept
+from wirlearn.progress.services import MODULE_STATES, progress_for_user
 
 blp = Blueprint("api_progress", __name__, url_prefix=API_PREFIX, description="Progress and eligibility")
 
@@ -104,4 +107,7 @@ def series_progress(series_id: int):
     """Every participant of a series (withdrawn ones included), ordered by name."""
     if db.session.get(Series, series_id) is None or not can_work_on_series(api_user(), series_id):
         raise ApiProblem(404, _("Diese Reihe gibt es nicht, oder Sie sind ihr nicht als Trainer/in zugeordnet."))
-    return progress_for_series(series_id)
+    # Read from the kept records and written with orjson: the schema above documents the shape
+    # (tests compare both), but dumping 10,000 × 8 modules through marshmallow took seconds and
+    # the standard json module half a second (bench: scale).
+    return current_app.response_class(orjson.dumps(kept.series_progress_json(series_id)), mimetype="application/json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from wirlearn.core.exports import Table
-from wirlearn.progress import labels
+from wirlearn.progress import kept, labels
 from wirlearn.progress.overview import Overview
 
 
@@ -28,6 +28,7 @@ def overview_table(data: Overview) -> Table:
     headers += [_("Zertifikat möglich"), _("Zertifikat"), _("Was noch fehlt")]
 
     rows = []
+    kept.load_details(row.progress for row in data.rows)
     for row in data.rows:
         progress = row.progress
         values = [

@@ -28,7 +28,7 @@ PARTICIPANT_STATUSES = {
     "open": Label(_l("noch offen"), "○", "warning"),
     "eligible": Label(_l("Zertifikat möglich"), "✓", "success"),
     "certified": Label(_l("zertifiziert"), "★", "success"),
-    "withdrawn": Label(_l("abgemeldet"), "–", "neutral"),
+    "withdrawn": Label(_l("ausgeschieden"), "–", "neutral"),
 }
 
 CERTIFICATE_STATES = {

@@ -5,9 +5,11 @@ queries, however many participants a series has."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 
 from flask import current_app
 from flask_babel import get_locale
@@ -17,9 +19,11 @@ from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.certificates.models import Certificate
 from wirlearn.core.changes import current_version
+from wirlearn.core.collation import sort_key
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
+from wirlearn.progress import kept
 from wirlearn.progress.services import (
     ParticipantProgress,
     Rules,
@@ -79,7 +83,11 @@ def certificate_state(
             return CertificateState(CERT_EXPIRED if expired else CERT_ISSUED, **details)
         if certificate.status == "revoked" and not progress.eligible:
             return CertificateState(CERT_REVOKED, **details)
-    return CertificateState(CERT_ELIGIBLE if progress.eligible else CERT_NOT_YET)
+    return _ELIGIBLE if progress.eligible else _NOT_YET
+
+
+# Shared: most participants have no certificate, and a state is immutable (10,000 rows).
+_ELIGIBLE, _NOT_YET = CertificateState(CERT_ELIGIBLE), CertificateState(CERT_NOT_YET)
 
 
 # -- the overview of a series ------------------------------------------------------------------
@@ -232,32 +240,41 @@ class Overview:
     bezirke: list[str] = field(default_factory=list)
     page: RowsPage = field(default_factory=lambda: RowsPage(1, PER_PAGE, 0))
 
-    @property
+    @cached_property
     def page_rows(self) -> list[Row]:
-        """The rows of the page asked for."""
-        return self.page.of(self.rows)
+        """The rows of the page asked for (their module lists read in one query)."""
+        rows = self.page.of(self.rows)
+        kept.load_details(row.progress for row in rows)
+        return rows
 
 
 def _sort_key(sort: str):
     order = {status: index for index, status in enumerate(PARTICIPANT_STATUSES)}
     keys = {
-        "name": lambda row: (row.progress.name.casefold(),),
-        "region": lambda row: ((row.progress.region or "").casefold(), row.progress.name.casefold()),
-        "bezirk": lambda row: ((row.progress.regierungsbezirk or ""), (row.progress.region or ""), row.progress.name.casefold()),
+        "name": lambda row: (sort_key(row.progress.name),),
+        "region": lambda row: (sort_key(row.progress.region), sort_key(row.progress.name)),
+        "bezirk": lambda row: (
+            sort_key(row.progress.regierungsbezirk),
+            sort_key(row.progress.region),
+            sort_key(row.progress.name),
+        ),
         # Unknown rates (nothing held yet) sort first: nothing to compare.
         "attendance": lambda row: (
             -1 if row.progress.attendance_rate is None else row.progress.attendance_rate,
-            row.progress.name.casefold(),
+            sort_key(row.progress.name),
         ),
-        "status": lambda row: (order[row.status], row.progress.name.casefold()),
+        "status": lambda row: (order[row.status], sort_key(row.progress.name)),
     }
     return keys[sort]
 
 
 def filter_choices() -> tuple[list[tuple[int, str]], list[str]]:
     """Regions (id, name) and Regierungsbezirke the overview can be filtered by; one query."""
-    regions = db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk).order_by(Region.name)).all()
-    return [(region_id, name) for region_id, name, _bezirk in regions], sorted({bezirk for *_rest, bezirk in regions if bezirk})
+    regions = sorted(
+        db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk)).all(), key=lambda r: sort_key(r[1])
+    )
+    bezirke = sorted({bezirk for *_rest, bezirk in regions if bezirk}, key=sort_key)
+    return [(region_id, name) for region_id, name, _bezirk in regions], bezirke
 
 
 @dataclass(frozen=True)
@@ -297,26 +314,63 @@ def series_figures(series_id: int, rules: Rules, today: date | datetime | None =
     now, now_utc = moment(None), utcnow()
     version = current_version()
     if version is None:
-        return _compute_figures(series_id, rules, now, now_utc)
+        return _compute_figures(series_id, rules, now, now_utc, from_records=True)
     cache = current_app.extensions.setdefault(FIGURES_CACHE, {})
     key = (series_id, str(get_locale()))  # the "what is missing" sentences are in the reader's language
     cached = cache.get(key)
     if cached is not None and cached[0] == version and cached[1].holds_at(now, now_utc):
         return cached[1]
-    figures = _compute_figures(series_id, rules, now, now_utc)
+    figures = _compute_figures(series_id, rules, now, now_utc, from_records=True)
     cache[key] = (version, figures)  # one entry per series and language: the newest
     return figures
 
 
-def _compute_figures(series_id: int, rules: Rules, now: datetime, now_utc: datetime) -> SeriesFigures:
-    participants = progress_for_series(series_id, today=now)
+# Per app (one per worker process): each series' attendance counts per session and status.
+SESSION_COUNTS_CACHE = "wirlearn_session_counts"
+
+
+def _session_counts(series_id: int, sessions: list[Session], rows: list[Row]) -> dict[int, Counter]:
+    """Per session: how many participants (not withdrawn) have each status. Counting scans
+    every attendance row of the series (about 100 ms for 10,000 participants), so the counts
+    are kept per worker while nothing they depend on changed: every roster save raises its
+    session's ``attendance_version``, and the enrollments (and who is withdrawn) are in ``rows``."""
+    key = (
+        tuple((session.id, session.attendance_version) for session in sessions),
+        len(rows),
+        frozenset(row.progress.enrollment_id for row in rows if row.progress.withdrawn),
+    )
+    cache = current_app.extensions.setdefault(SESSION_COUNTS_CACHE, {})
+    cached = cache.get(series_id)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    per_session: dict[int, Counter] = defaultdict(Counter)
+    for session_id, status, count in db.session.execute(
+        select(Attendance.session_id, Attendance.status, func.count())
+        .join(Enrollment, Enrollment.id == Attendance.enrollment_id)
+        .where(Enrollment.series_id == series_id, Enrollment.status != "withdrawn")
+        .group_by(Attendance.session_id, Attendance.status)
+    ):
+        per_session[session_id][status] = count
+    cache[series_id] = (key, per_session)
+    return per_session
+
+
+def _compute_figures(
+    series_id: int, rules: Rules, now: datetime, now_utc: datetime, *, from_records: bool = False
+) -> SeriesFigures:
+    """``from_records``: read the kept progress records (the present moment); otherwise compute
+    everyone's progress at ``now`` (a moment in the past or future, as tests ask)."""
+    participants = (
+        kept.progress_for_series(series_id, now, ordered=False) if from_records else progress_for_series(series_id, today=now)
+    )
     enrollment_ids = select(Enrollment.id).where(Enrollment.series_id == series_id)
     certificates = certificates_by_enrollment(enrollment_ids)
     all_rows = []
     for progress in participants:
         state = certificate_state(progress, certificates.get(progress.enrollment_id), now_utc)
         all_rows.append(Row(progress, participant_status(progress, state), state))
-    all_rows.sort(key=_sort_key("name"))
+    # German order of names (core.collation); rows come from the records unordered.
+    all_rows.sort(key=lambda row: (sort_key(row.progress.name), row.progress.enrollment_id))
 
     modules = list(db.session.scalars(select(Module).where(Module.series_id == series_id).order_by(Module.position, Module.id)))
     numbers = {module.id: number for number, module in enumerate(modules, start=1)}
@@ -328,15 +382,10 @@ def _compute_figures(series_id: int, rules: Rules, now: datetime, now_utc: datet
             .order_by(Session.date, Session.start_time, Session.id)
         )
     )
-    per_session: dict[int, Counter] = defaultdict(Counter)
-    for session_id, status, count in db.session.execute(
-        select(Attendance.session_id, Attendance.status, func.count())
-        .join(Enrollment, Enrollment.id == Attendance.enrollment_id)
-        .where(Enrollment.series_id == series_id, Enrollment.status != "withdrawn")
-        .group_by(Attendance.session_id, Attendance.status)
-    ):
-        per_session[session_id][status] = count
-    regions = db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk).order_by(Region.name)).all()
+    per_session = _session_counts(series_id, sessions, all_rows)
+    regions = sorted(
+        db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk)).all(), key=lambda r: sort_key(r[1])
+    )
 
     active = [row for row in all_rows if row.status != STATUS_WITHDRAWN]
     by_status = Counter(row.status for row in all_rows)
@@ -351,11 +400,13 @@ def _compute_figures(series_id: int, rules: Rules, now: datetime, now_utc: datet
         open=by_status[STATUS_OPEN],
         unreachable=by_status[STATUS_UNREACHABLE],
     )
-    # One pass over everyone's modules (not one per module): results per module.
+    # Results per module: participants share a few patterns of results, so each distinct
+    # pattern is read once (a page of 50 rows builds its module lists, not all 10,000).
+    patterns = Counter(kept.module_results(row.progress) for row in active)
     results_by_module: dict[int, Counter] = defaultdict(Counter)
-    for row in active:
-        for item in row.progress.modules:
-            results_by_module[item.module_id][item.assessment] += 1
+    for pattern, count in patterns.items():
+        for module_id, assessment in json.loads(pattern).items():
+            results_by_module[int(module_id)][assessment] += count
     module_summaries = []
     for module in modules:
         results = results_by_module[module.id]
@@ -405,7 +456,7 @@ def _compute_figures(series_id: int, rules: Rules, now: datetime, now_utc: datet
         sessions=session_summaries,
         uncovered_regions=[name for region_id, name, _bezirk in regions if region_id not in covered],
         regions=[(region_id, name) for region_id, name, _bezirk in regions],
-        bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}),
+        bezirke=sorted({bezirk for _id, _name, bezirk in regions if bezirk}, key=sort_key),
         next_session_end=min(upcoming_ends, default=None),
         next_expiry=min(expiries, default=None),
     )

@@ -34,6 +34,10 @@ The rules (DESIGN.md, the series' completion rules), decided once here:
 * **Reachable**: whether the minimum attendance (overall and per required module, when the
   series sets one) can still be met if every session still to come (or not recorded yet) is
   attended.
+* **Late enrolment**: sessions held before the enrolment date count neither for nor against a
+  participant (as in Moodle) unless the series says they count
+  (``Series.sessions_before_enrollment_count``); a session before the enrolment for which the
+  participant does have a status (recorded as a guest, say) counts as usual.
 * ``eligible`` is exactly ``not missing``.
 """
 
@@ -53,7 +57,8 @@ from sqlalchemy import Select, select
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.auth.models import User
-from wirlearn.core.timeutil import local_now
+from wirlearn.core.collation import sort_key
+from wirlearn.core.timeutil import local_now, to_local
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
 
@@ -89,6 +94,15 @@ def meets(part: int, whole: int, minimum_percent: int) -> bool:
     return whole <= 0 or part * 100 >= minimum_percent * whole
 
 
+def sessions_needed(attended: int, held: int, still_open: int, minimum_percent: int) -> int | None:
+    """How many of the ``still_open`` sessions must still be attended for the minimum over all
+    ``held + still_open`` sessions: 0 when it is met whatever happens, ``None`` when even all of
+    them would not be enough."""
+    total = held + still_open
+    needed = max(0, -(-(minimum_percent * total) // 100) - attended)
+    return needed if needed <= still_open else None
+
+
 # -- inputs ------------------------------------------------------------------------------------
 
 
@@ -98,6 +112,7 @@ class Rules:
     min_module_attendance_percent: int | None = None
     excused_counts: bool = False
     late_counts: bool = True
+    before_enrollment_counts: bool = False
 
     @classmethod
     def of(cls, series) -> Rules:
@@ -106,7 +121,14 @@ class Rules:
             min_module_attendance_percent=series.min_module_attendance_percent,
             excused_counts=series.excused_counts,
             late_counts=series.late_counts,
+            before_enrollment_counts=series.sessions_before_enrollment_count,
         )
+
+    def counts_for(self, session: SessionInput, enrolled_on: date | None, attendance: Mapping[int, str]) -> bool:
+        """Whether ``session`` counts at all for a participant enrolled on ``enrolled_on``."""
+        if enrolled_on is None or self.before_enrollment_counts or session.date >= enrolled_on:
+            return True
+        return session.id in attendance
 
     def counts_as_attended(self, status: str | None) -> bool:
         if status == "present":
@@ -228,6 +250,9 @@ class ParticipantProgress:
     required_modules: int = 0
     required_passed: int = 0
     next_sessions: list[SessionInput] = field(default_factory=list)
+    # Of the sessions still to come (or not recorded yet), how many must be attended for the
+    # overall minimum: None when it cannot be reached any more (see ``sessions_needed``).
+    sessions_needed: int | None = 0
 
     @property
     def withdrawn(self) -> bool:
@@ -298,6 +323,7 @@ def compute_progress(
     region_id: int | None = None,
     regierungsbezirk: str | None = None,
     messages: Messages | None = None,
+    enrolled_on: date | None = None,
 ) -> ParticipantProgress:
     """A participant's progress and eligibility, from loaded data only (no database access).
 
@@ -305,14 +331,16 @@ def compute_progress(
     enrollment's assessment rows (every attempt); ``now`` is naive local time. The rules are
     those in this module's docstring; every unmet rule yields one German sentence in
     ``missing`` (in the request's language when there is one), and ``eligible`` is true exactly
-    when nothing is missing."""
+    when nothing is missing. ``enrolled_on`` (local date): sessions before it count only as
+    ``Rules.counts_for`` says (``None``: every session counts)."""
     messages = messages or current_messages()
     _ = messages.gettext
     ngettext = messages.ngettext
     ordered_modules = sorted(modules, key=lambda module: (module.position, module.id))
     sessions_by_module: dict[int, list[SessionInput]] = defaultdict(list)
     for session in sessions:
-        sessions_by_module[session.module_id].append(session)
+        if rules.counts_for(session, enrolled_on, attendance):
+            sessions_by_module[session.module_id].append(session)
     current = _current_assessments(assessments)
     withdrawn = enrollment_status == "withdrawn"
 
@@ -442,7 +470,7 @@ def compute_progress(
         # Attendance first: it is what a coordinator must learn early.
         missing.insert(0, text)
     if withdrawn:
-        missing = [_("Abgemeldet: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich.")]
+        missing = [_("Ausgeschieden: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich.")]
 
     upcoming_sessions.sort(key=lambda session: (session.date, session.start_time, session.id))
     return ParticipantProgress(
@@ -464,6 +492,7 @@ def compute_progress(
         sessions_upcoming=upcoming_total,
         sessions_unrecorded=unrecorded_total,
         attendance_percent=percent(attended_total, held_total),
+        sessions_needed=sessions_needed(attended_total, held_total, still_open_total, rules.min_attendance_percent),
         min_attendance_percent=rules.min_attendance_percent,
         attendance_met=overall_met,
         modules_passed=sum(1 for item in module_results if item.assessment == PASSED),
@@ -486,6 +515,7 @@ def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]
             Enrollment.series_id,
             Enrollment.user_id,
             Enrollment.status,
+            Enrollment.enrolled_at,
             User.display_name,
             Region.id,
             Region.name,
@@ -494,8 +524,8 @@ def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]
         .join(User, User.id == Enrollment.user_id)
         .outerjoin(Region, Region.id == User.region_id)
         .where(Enrollment.id.in_(enrollments_query))
-        .order_by(User.display_name, Enrollment.id)
     ).all()
+    people.sort(key=lambda row: (sort_key(row[5]), row[0]))  # German order, not the database's
     if not people:
         return []
     series_ids = {row[1] for row in people}
@@ -570,8 +600,9 @@ def _load(enrollments_query: Select, now: datetime) -> list[ParticipantProgress]
             region_id=region_id,
             regierungsbezirk=regierungsbezirk,
             messages=messages,
+            enrolled_on=to_local(enrolled_at).date() if enrolled_at else None,
         )
-        for enrollment_id, series_id, user_id, status, name, region_id, region_name, regierungsbezirk in people
+        for enrollment_id, series_id, user_id, status, enrolled_at, name, region_id, region_name, regierungsbezirk in people
     ]
 
 
@@ -596,14 +627,12 @@ def progress_for_enrollments(enrollment_ids: Iterable[int], today: date | dateti
 
 def series_enrollment_ids(series_id: int) -> list[int]:
     """Every enrollment of a series, in the order ``progress_for_series`` returns them."""
-    return list(
-        db.session.scalars(
-            select(Enrollment.id)
-            .join(User, User.id == Enrollment.user_id)
-            .where(Enrollment.series_id == series_id)
-            .order_by(User.display_name, Enrollment.id)
-        )
-    )
+    rows = db.session.execute(
+        select(Enrollment.id, User.display_name)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.series_id == series_id)
+    ).all()
+    return [enrollment_id for enrollment_id, _name in sorted(rows, key=lambda row: (sort_key(row[1]), row[0]))]
 
 
 def progress_for_series(series_id: int, today: date | datetime | None = None) -> list[ParticipantProgress]:
@@ -615,3 +644,46 @@ def progress_for_user(user_id: int, today: date | datetime | None = None) -> lis
     """Every enrollment of one user (usually one), newest series first; fixed number of queries."""
     results = _load(select(Enrollment.id).where(Enrollment.user_id == user_id), moment(today))
     return sorted(results, key=lambda item: item.series_id, reverse=True)
+
+
+@dataclass(frozen=True)
+class LateEnrollment:
+    """What an enrolment after sessions were held means for the person."""
+
+    name: str
+    sessions_before: int  # sessions of the series that ended before the enrolment
+    counted: bool  # the series counts them (as absences unless recorded)
+    reachable: bool  # the minimum attendance can still be reached
+
+
+def late_enrollments(enrollment_ids: Iterable[int], now: datetime | None = None) -> list[LateEnrollment]:
+    """For the given enrolments: those made after sessions of their series had ended, with how
+    many they missed and whether the minimum can still be reached. A fixed number of queries."""
+    now = now or local_now()
+    results = progress_for_enrollments(enrollment_ids, now)
+    if not results:
+        return []
+    series_ids = {item.series_id for item in results}
+    ended: dict[int, list[datetime]] = defaultdict(list)
+    for series_id, day, end in db.session.execute(
+        select(Module.series_id, Session.date, Session.end_time)
+        .join(Module, Module.id == Session.module_id)
+        .where(Module.series_id.in_(series_ids), Session.date <= now.date())
+    ):
+        if datetime.combine(day, end) <= now:
+            ended[series_id].append(datetime.combine(day, end))
+    enrolled = dict(
+        db.session.execute(
+            select(Enrollment.id, Enrollment.enrolled_at).where(Enrollment.id.in_([r.enrollment_id for r in results]))
+        ).all()
+    )
+    counted = dict(
+        db.session.execute(select(Series.id, Series.sessions_before_enrollment_count).where(Series.id.in_(series_ids))).all()
+    )
+    late = []
+    for item in results:
+        enrolled_on = to_local(enrolled[item.enrollment_id]).date()
+        before = sum(1 for end in ended[item.series_id] if end.date() < enrolled_on)
+        if before:
+            late.append(LateEnrollment(item.name, before, bool(counted[item.series_id]), item.reachable))
+    return late

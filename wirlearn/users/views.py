@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from wirlearn.auth.models import User, UserRole
 from wirlearn.auth.services import make_password_token
 from wirlearn.core.access import roles_required
+from wirlearn.core.collation import sort_key
 from wirlearn.core.forms import choices, page_param
 from wirlearn.extensions import db
 from wirlearn.programme.models import Region
@@ -18,7 +19,7 @@ bp = Blueprint("users", __name__, url_prefix="/verwaltung/nutzer")
 
 
 def region_choices():
-    regions = db.session.scalars(select(Region).order_by(Region.name))
+    regions = sorted(db.session.scalars(select(Region)), key=lambda region: sort_key(region.name))
     return choices([("", _("– keine –"))] + [(region.id, region.name) for region in regions])
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
-from wirlearn.certificates import codes, keys, signing
+from wirlearn.certificates import codes, ids, keys, signing, states
 from wirlearn.certificates.models import Certificate, SigningKey
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
@@ -38,7 +38,7 @@ class SignatureCheck:
 @dataclass(frozen=True)
 class Verification:
     code: str
-    state: str  # valid | expired | revoked | superseded
+    state: str  # valid | expired | revoked | superseded (states.decide)
     snapshot: dict[str, Any]
     issued_at: datetime
     valid_until: datetime | None
@@ -49,6 +49,7 @@ class Verification:
     key_retired: bool
     checked_at: datetime
     content_digest: bytes = b""  # of credential and snapshot
+    expired: bool = False  # past the end of validity, also when revoked or superseded
 
     def page_key(self) -> tuple:
         """Everything the page shows, for reusing its HTML: the state read just now, the
@@ -64,6 +65,7 @@ class Verification:
             self.signature,
             self.key_retired,
             self.content_digest,
+            self.expired,
             self.checked_at.replace(second=0, microsecond=0),
         )
 
@@ -79,6 +81,12 @@ class Verification:
     def trustworthy(self) -> bool:
         """Shown as "Gültig" only when the state is valid and the signature holds."""
         return self.state == "valid" and self.signature.valid
+
+    @property
+    def verdict(self) -> str:
+        """The one answer the page and the JSON give: "invalid" ("Nicht bestätigt") when the
+        stored credential does not prove the stored snapshot, else the state."""
+        return self.state if self.signature.valid else "invalid"
 
 
 _checks: dict[tuple[str, bytes, str], SignatureCheck] = {}
@@ -112,8 +120,12 @@ def check_signature(
 
 
 def _check(credential: str, snapshot: dict[str, Any], kid: str, jwk: dict[str, Any]) -> SignatureCheck:
+    # The header must name the key the certificate was registered with: its URL under the
+    # issuer's address, or (credentials signed before kid became a URL) its bare thumbprint.
+    accepted = {kid, ids.key_url(kid, snapshot.get("issuer_url") or "")}
+
     def key_for(token_kid: str):
-        return keys.public_key(kid, jwk) if token_kid == kid else None
+        return keys.public_key(kid, jwk) if token_kid in accepted else None
 
     try:
         verified = signing.verify(credential, key_for, check_expiry=False)
@@ -149,6 +161,7 @@ def _lookup_statement():
             Certificate.valid_until,
             Certificate.revoked_at,
             Certificate.superseded_at,
+            Certificate.successor_public,
             newer.code.label("successor_code"),
             SigningKey.public_jwk,
             SigningKey.retired_at,
@@ -170,39 +183,41 @@ def verify_code(raw_code: str | None, now: datetime | None = None) -> Verificati
     if row is None:
         return None
     now = now or utcnow()
-    if row.status in ("revoked", "superseded"):
-        state = row.status
-    elif row.valid_until is not None and row.valid_until <= now:
-        state = "expired"
-    else:
-        state = "valid"
+    decision = states.decide(row.status, row.valid_until, now)
     digest = content_digest(row.credential, row.snapshot)
     signature = check_signature(row.code, row.credential, row.snapshot, row.kid, row.public_jwk, digest)
     return Verification(
         code=row.code,
-        state=state,
+        state=decision.state,
         snapshot=row.snapshot,
         issued_at=row.issued_at,
         valid_until=row.valid_until,
         revoked_at=row.revoked_at,
         superseded_at=row.superseded_at,
-        successor_code=row.successor_code,
+        # Linked only when the programme office chose so at re-issue.
+        successor_code=row.successor_code if row.successor_public else None,
         signature=signature,
         key_retired=row.retired_at is not None,
         checked_at=now,
         content_digest=digest,
+        expired=decision.expired,
     )
 
 
 def as_json(verification: Verification, verify_url_of) -> dict[str, Any]:
-    """The verification JSON (DESIGN.md public contract)."""
+    """The verification JSON (DESIGN.md public contract), saying what the page says: ``status``
+    is ``verification.verdict`` ("invalid" when the page says "Nicht bestätigt"); ``state`` is
+    the certificate's record state, ``expired`` whether its validity has ended."""
     s = verification.snapshot
     body: dict[str, Any] = {
-        "status": verification.state,
+        "status": verification.verdict,
+        "state": verification.state,
+        "expired": verification.expired,
         "code": verification.code,
         "verify_url": s["verify_url"],
         "certificate": {
-            "holder_name": s["holder_name"],
+            # A superseded certificate names nobody (the name may be the one that changed).
+            "holder_name": None if verification.state == "superseded" else s["holder_name"],
             "title": s["certificate_title"],
             "series": s["series_title"],
             "provider": s["provider"],

@@ -1,4 +1,5 @@
-"""Public, no login: the verification page ``/v/{code}`` and the JWKS.
+"""Public, no login: the verification page ``/v/{code}``, the JWKS and what the ids inside a
+credential resolve to (``/ob/keys``, ``/ob/issuers``, ``/ob/achievements``, ``/ob/images``).
 
 The page is what a QR code on paper opens, possibly decades from now: the URL shapes never
 change. It sets no cookie (the language switch is a plain link with ``?lang=``), loads one
@@ -14,11 +15,11 @@ import threading
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale
 
-from wirlearn.certificates import codes, keys
+from wirlearn.certificates import codes, design, keys
 from wirlearn.core.access import public
 from wirlearn.core.setup import select_locale
 from wirlearn.extensions import limiter
-from wirlearn.verify import services
+from wirlearn.verify import profiles, services
 
 bp = Blueprint("verify", __name__)
 
@@ -117,4 +118,70 @@ def jwks():
     response = Response(body, mimetype="application/jwk-set+json")
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# The ids inside a credential (certificates.ids): public, no cookie, 404 without detail.
+JSON_TYPES = ("application/json", "application/ld+json")
+
+
+def _json(body: dict, mimetype: str = "application/json", max_age: int = 300) -> Response:
+    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype=mimetype)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Accept"
+    response.headers["X-Robots-Tag"] = NO_INDEX
+    return response
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match([*JSON_TYPES, "text/html"], default="text/html")
+    return best in JSON_TYPES
+
+
+def _not_found() -> Response:
+    response = Response("", status=404, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/ob/keys/<kid>")
+@public
+def ob_key(kid: str):
+    jwk = profiles.key_jwk(kid)
+    return _not_found() if jwk is None else _json(jwk, "application/jwk+json", 3600)
+
+
+def _profile_response(body: dict | None, kind: str):
+    if body is None:
+        return _not_found()
+    if _wants_json():
+        return _json(body, "application/ld+json" if "ld+json" in (request.headers.get("Accept") or "") else "application/json")
+    response = _render("verify/profile.html", switch_path=request.path, body=body, kind=kind)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/ob/issuers/<int:series_id>")
+@public
+def ob_issuer(series_id: int):
+    return _profile_response(profiles.issuer_profile(series_id), "issuer")
+
+
+@bp.get("/ob/achievements/<int:series_id>")
+@public
+def ob_achievement(series_id: int):
+    return _profile_response(profiles.achievement(series_id), "achievement")
+
+
+@bp.get("/ob/images/<int:image_id>")
+@public
+def ob_image(image_id: int):
+    image = design.public_logo(image_id)
+    if image is None:
+        return _not_found()
+    response = Response(image.data, mimetype=image.mime_type)
+    response.headers["Cache-Control"] = "public, max-age=86400, immutable"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

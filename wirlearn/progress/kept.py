@@ -1,0 +1,593 @@
+"""Progress kept current in the write: one ``progress_records`` row per enrollment.
+
+``compute_progress`` (wirlearn.progress.services) stays the one place of the rules; this module
+only stores what it said and reads it back:
+
+* **Writing**: every service that changes something progress depends on calls
+  ``progress_changed(session, enrollment_ids)`` (attendance, assessments, enrolments) or
+  ``series_changed(session, series_id)`` (sessions, modules, the series' rules) before it
+  returns, in the same transaction. The records are recomputed with ``progress_for_enrollments``
+  — the loader the pages always used — in chunks of ``CHUNK`` enrollments (a rule change in a
+  series of 10,000 takes bounded memory), and written with one upsert per chunk. On PostgreSQL
+  the enrollments are locked first (``FOR UPDATE``, in id order), so two transactions that
+  change the same person compute one after the other and the later one sees the earlier's data.
+* **Time**: a record holds until the next session end of its series (``valid_until``); then a
+  session moves from "to come" to "ended". Reading treats such a record like a missing one and
+  computes it afresh; the periodic job ``progress.refresh_due`` and ``flask progress refresh``
+  write the new state.
+* **Reading**: ``progress_for_series`` returns every enrollment of a series in name order from
+  the records (names and regions joined fresh: a renamed person needs no recompute), computing
+  only missing or out-of-date ones. ``series_progress_json`` serves the API straight from the
+  rows.
+* After each chunk is written, the signal ``progress_kept`` tells other features (sender: the
+  series id, ``enrollment_ids``).
+* **Safety net**: attendance, assessment and enrollment rows written through the ORM session
+  by a path that did not call ``progress_changed`` (a new feature, a script) are noticed at
+  flush, and their records are recomputed right before the commit. Bulk statements and raw
+  SQL are not seen: run ``flask progress refresh`` after them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import orjson
+from flask import current_app
+from flask_babel import force_locale, get_locale
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session as OrmSession
+
+from wirlearn import signals
+from wirlearn.assessments.models import Assessment
+from wirlearn.attendance.models import Attendance
+from wirlearn.auth.models import User
+from wirlearn.extensions import db
+from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
+from wirlearn.progress.models import ProgressRecord
+from wirlearn.progress.services import (
+    PASSED,
+    ModuleProgress,
+    ParticipantProgress,
+    moment,
+    percent,
+    progress_for_enrollments,
+    rate,
+)
+
+CHUNK = 500
+# session.info keys: enrollments whose rows were flushed in this transaction, and those whose
+# records were written (the safety net recomputes the difference before the commit).
+WRITTEN = "wirlearn_progress_written"
+KEPT = "wirlearn_progress_kept"
+
+
+def _chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def progress_changed(session: OrmSession, enrollment_ids: Iterable[int], now: datetime | None = None) -> None:
+    """Recompute and store the records of ``enrollment_ids`` in ``session``'s transaction
+    (flushes, never commits). ``now``: the local moment to compute at (default: now)."""
+    ids = sorted(set(enrollment_ids))
+    if not ids:
+        return
+    session.flush()
+    at = now or moment(None)
+    languages = tuple(current_app.config["LANGUAGES"])
+    for chunk in _chunks(ids):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(Enrollment.id).where(Enrollment.id.in_(chunk)).order_by(Enrollment.id).with_for_update())
+        computed: dict[str, list[ParticipantProgress]] = {}
+        for language in languages:
+            with force_locale(language):
+                computed[language] = progress_for_enrollments(chunk, today=at)
+        if not computed[languages[0]]:
+            continue
+        series_ids = {item.series_id for item in computed[languages[0]]}
+        next_end = _next_session_ends(session, series_ids, at)
+        missing = {language: {item.enrollment_id: item.missing for item in items} for language, items in computed.items()}
+        rows = [
+            _row(
+                item,
+                {language: missing[language][item.enrollment_id] for language in languages},
+                at,
+                next_end.get(item.series_id),
+            )
+            for item in computed[languages[0]]
+        ]
+        _upsert(session, rows)
+        session.info.setdefault(KEPT, set()).update(chunk)
+        by_series: dict[int, list[int]] = {}
+        for item in computed[languages[0]]:
+            by_series.setdefault(item.series_id, []).append(item.enrollment_id)
+        for series_id, changed in by_series.items():
+            signals.progress_kept.send(series_id, enrollment_ids=changed)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_written_rows(session: OrmSession, _context) -> None:
+    written = session.info.setdefault(WRITTEN, set())
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, Attendance | Assessment):
+            written.add(item.enrollment_id)
+        elif isinstance(item, Enrollment) and item.id is not None:
+            written.add(item.id)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _keep_what_no_hook_kept(session: OrmSession) -> None:
+    if session.in_nested_transaction():  # a savepoint: the real commit keeps what it wrote
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    missed = session.info.get(WRITTEN, set()) - session.info.get(KEPT, set())
+    if missed:
+        # Deleted enrollments have no record to keep (their rows went with them).
+        existing = list(session.scalars(select(Enrollment.id).where(Enrollment.id.in_(sorted(missed)))))
+        progress_changed(session, existing)
+    session.info.pop(WRITTEN, None)
+    session.info.pop(KEPT, None)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_at_the_end(session: OrmSession, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WRITTEN, None)
+        session.info.pop(KEPT, None)
+
+
+def series_changed(session: OrmSession, series_id: int, now: datetime | None = None) -> None:
+    """Recompute every record of a series (a session, a module or a rule changed), in chunks."""
+    session.flush()
+    ids = list(session.scalars(select(Enrollment.id).where(Enrollment.series_id == series_id).order_by(Enrollment.id)))
+    progress_changed(session, ids, now=now)
+
+
+def attendance_saved(session: OrmSession, series_id: int, previous_version: int, enrollment_ids: Iterable[int]) -> None:
+    """A roster was saved. Its first save makes the session "recorded" for everyone in the
+    series (held, not "not recorded yet"); later saves change only the rows they wrote."""
+    if previous_version == 0:
+        series_changed(session, series_id)
+    else:
+        progress_changed(session, enrollment_ids)
+
+
+def refresh(session: OrmSession, series_id: int | None = None, *, due_only: bool = False) -> int:
+    """Rebuild records: of one series or all, only missing and out-of-date ones with
+    ``due_only``. Returns the number of enrollments recomputed."""
+    at = moment(None)
+    query = select(Enrollment.id).order_by(Enrollment.id)
+    if series_id is not None:
+        query = query.where(Enrollment.series_id == series_id)
+    if due_only:
+        query = query.outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id).where(
+            ProgressRecord.enrollment_id.is_(None) | (ProgressRecord.valid_until <= at) | (ProgressRecord.computed_at > at)
+        )
+    ids = list(session.scalars(query))
+    progress_changed(session, ids, now=at)
+    return len(ids)
+
+
+def refresh_due() -> int:
+    """The periodic job: records that a session end has overtaken (and any missing)."""
+    return refresh(db.session, due_only=True)
+
+
+def _next_session_ends(session: OrmSession, series_ids: set[int], at: datetime) -> dict[int, datetime]:
+    ends: dict[int, datetime] = {}
+    for series_id, day, end_time in session.execute(
+        select(Module.series_id, Session.date, Session.end_time)
+        .join(Module, Module.id == Session.module_id)
+        .where(Module.series_id.in_(series_ids), Session.date >= at.date())
+    ):
+        end = datetime.combine(day, end_time)
+        if end > at and (series_id not in ends or end < ends[series_id]):
+            ends[series_id] = end
+    return ends
+
+
+def _row(item: ParticipantProgress, missing: dict[str, list[str]], at: datetime, valid_until: datetime | None) -> dict:
+    return {
+        "enrollment_id": item.enrollment_id,
+        "series_id": item.series_id,
+        "enrollment_status": item.enrollment_status,
+        "sessions_held": item.sessions_held,
+        "sessions_attended": item.sessions_attended,
+        "sessions_upcoming": item.sessions_upcoming,
+        "sessions_unrecorded": item.sessions_unrecorded,
+        "attendance_met": item.attendance_met,
+        "eligible": item.eligible,
+        "reachable": item.reachable,
+        "modules": _dumps(
+            [
+                [
+                    module.module_id,
+                    module.sessions_held,
+                    module.sessions_attended,
+                    module.sessions_upcoming,
+                    module.sessions_unrecorded,
+                    module.sessions_total,
+                    module.assessment,
+                    module.state,
+                    None if module.points is None else str(module.points),
+                    module.attempts,
+                ]
+                for module in item.modules
+            ]
+        ),
+        "module_results": _dumps({str(module.module_id): module.assessment for module in item.modules}),
+        "missing": _dumps(missing),
+        "computed_at": at,
+        "valid_until": valid_until,
+    }
+
+
+def _upsert(session: OrmSession, rows: list[dict]) -> None:
+    table = ProgressRecord.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.enrollment_id],
+        set_={column.name: statement.excluded[column.name] for column in table.columns if column.name != "enrollment_id"},
+    )
+    session.execute(statement, rows)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+class ModuleInfo:
+    """What a module contributes to its results beyond the record (it may have been renamed)."""
+
+    __slots__ = ("assessment_kind", "max_points", "pass_mark", "position", "required", "teaching_units", "title")
+
+    def __init__(self, title, position, required, teaching_units, assessment_kind, max_points, pass_mark):
+        self.title, self.position, self.required, self.teaching_units = title, position, required, teaching_units
+        self.assessment_kind, self.max_points, self.pass_mark = assessment_kind, max_points, pass_mark
+
+
+class KeptProgress:
+    """A participant's progress read from the record: the attributes of ``ParticipantProgress``
+    the overview, the export and the API use (not the per-session detail of the participant
+    page, which computes afresh). The module list is built when first asked for, so a page of
+    50 of 10,000 rows builds 50."""
+
+    __slots__ = (
+        "__dict__",
+        "_missing",
+        "_modules_json",
+        "_module_info",
+        "_language",
+        "attendance_met",
+        "eligible",
+        "enrollment_id",
+        "enrollment_status",
+        "min_attendance_percent",
+        "module_results",
+        "name",
+        "reachable",
+        "regierungsbezirk",
+        "region",
+        "region_id",
+        "series_id",
+        "sessions_attended",
+        "sessions_held",
+        "sessions_unrecorded",
+        "sessions_upcoming",
+        "user_id",
+    )
+
+    def __init__(self, row, module_info: dict[int, ModuleInfo], min_attendance_percent: int, language: str):
+        (
+            self.enrollment_id,
+            self.series_id,
+            self.user_id,
+            self.name,
+            self.region_id,
+            self.region,
+            self.regierungsbezirk,
+            self.enrollment_status,
+            self.sessions_held,
+            self.sessions_attended,
+            self.sessions_upcoming,
+            self.sessions_unrecorded,
+            self.attendance_met,
+            self.eligible,
+            self.reachable,
+            self.module_results,
+        ) = row[:16]
+        # The module list and the sentences: read with the row for the API, else for the rows
+        # a page shows (load_details), so the overview reads 10,000 narrow rows.
+        self._modules_json, self._missing = (row[19], row[20]) if len(row) > 19 else (None, None)
+        self._module_info = module_info
+        self.min_attendance_percent = min_attendance_percent
+        self._language = language
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.enrollment_status == "withdrawn"
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return rate(self.sessions_attended, self.sessions_held)
+
+    @property
+    def attendance_percent(self) -> int | None:
+        return percent(self.sessions_attended, self.sessions_held)
+
+    @cached_property
+    def missing(self) -> list[str]:
+        if self._missing is None:
+            load_details([self])
+        by_language = orjson.loads(self._missing)
+        return by_language.get(self._language) or next(iter(by_language.values()), [])
+
+    @cached_property
+    def modules(self) -> list[ModuleProgress]:
+        if self._modules_json is None:
+            load_details([self])
+        result = []
+        for number, entry in enumerate(orjson.loads(self._modules_json), start=1):
+            module_id, held, attended, upcoming, unrecorded, total, assessment, state, points, attempts = entry
+            info = self._module_info.get(module_id)
+            if info is None:  # deleted meanwhile (the series' records are being rewritten)
+                continue
+            result.append(
+                ModuleProgress(
+                    module_id=module_id,
+                    title=info.title,
+                    position=info.position,
+                    required=info.required,
+                    teaching_units=info.teaching_units,
+                    sessions_total=total,
+                    sessions_held=held,
+                    sessions_attended=attended,
+                    attendance_rate=rate(attended, held),
+                    assessment=assessment,
+                    points=None if points is None else Decimal(points),
+                    number=number,
+                    sessions_upcoming=upcoming,
+                    sessions_unrecorded=unrecorded,
+                    attendance_percent=percent(attended, held),
+                    state=state,
+                    assessment_kind=info.assessment_kind,
+                    max_points=info.max_points,
+                    pass_mark=info.pass_mark,
+                    attempts=attempts,
+                )
+            )
+        return result
+
+    @property
+    def modules_passed(self) -> int:
+        return sum(1 for item in self.modules if item.assessment == PASSED)
+
+    @property
+    def required_modules(self) -> int:
+        return sum(1 for item in self.modules if item.required)
+
+    @property
+    def required_passed(self) -> int:
+        return sum(1 for item in self.modules if item.required and item.assessment == PASSED)
+
+
+def module_results(progress: KeptProgress | ParticipantProgress) -> str:
+    """{module id: assessment} as stored text, for counting results per module by pattern."""
+    if isinstance(progress, KeptProgress):
+        return progress.module_results
+    return _dumps({str(module.module_id): module.assessment for module in progress.modules})
+
+
+def load_details(items: Iterable[KeptProgress | ParticipantProgress]) -> None:
+    """Read the module lists and sentences of ``items`` read without them: one query per
+    ``CHUNK`` (the overview calls it for the page it shows, the export for every row)."""
+    waiting = {item.enrollment_id: item for item in items if isinstance(item, KeptProgress) and item._modules_json is None}
+    # At least one query, also for an empty page or one read before: a view costs the same
+    # number of statements whatever it shows (tests/functional/test_progress_query_counts.py).
+    for chunk in list(_chunks(sorted(waiting))) or [[]]:
+        for enrollment_id, modules, missing in db.session.connection().execute(
+            select(ProgressRecord.enrollment_id, ProgressRecord.modules, ProgressRecord.missing).where(
+                ProgressRecord.enrollment_id.in_(chunk)
+            )
+        ):
+            waiting[enrollment_id]._modules_json, waiting[enrollment_id]._missing = modules, missing
+
+
+def _record_rows(series_id: int, *, details: bool = False, ordered: bool = True):
+    columns = [
+        Enrollment.id,
+        Enrollment.series_id,
+        Enrollment.user_id,
+        User.display_name,
+        Region.id,
+        Region.name,
+        Region.regierungsbezirk,
+        ProgressRecord.enrollment_status,
+        ProgressRecord.sessions_held,
+        ProgressRecord.sessions_attended,
+        ProgressRecord.sessions_upcoming,
+        ProgressRecord.sessions_unrecorded,
+        ProgressRecord.attendance_met,
+        ProgressRecord.eligible,
+        ProgressRecord.reachable,
+        ProgressRecord.module_results,
+        Enrollment.status,
+        ProgressRecord.computed_at,
+        ProgressRecord.valid_until,
+    ]
+    if details:
+        columns += [ProgressRecord.modules, ProgressRecord.missing]
+    query = (
+        select(*columns)
+        .join(User, User.id == Enrollment.user_id)
+        .outerjoin(Region, Region.id == User.region_id)
+        .outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id)
+        .where(Enrollment.series_id == series_id)
+    )
+    if ordered:
+        query = query.order_by(User.display_name, Enrollment.id)
+    # Core, not the ORM: 10,000 plain tuples without ORM row processing.
+    return db.session.connection().execute(query).all()
+
+
+def _is_current(row, at: datetime) -> bool:
+    status_now, computed_at, valid_until = row[16], row[17], row[18]
+    # A record whose enrollment status differs was written before a change no hook announced.
+    return computed_at is not None and computed_at <= at and (valid_until is None or at < valid_until) and status_now == row[7]
+
+
+def module_info(series_id: int) -> dict[int, ModuleInfo]:
+    return {
+        module_id: ModuleInfo(*rest)
+        for module_id, *rest in db.session.execute(
+            select(
+                Module.id,
+                Module.title,
+                Module.position,
+                Module.required,
+                Module.teaching_units,
+                Module.assessment_kind,
+                Module.max_points,
+                Module.pass_mark,
+            ).where(Module.series_id == series_id)
+        )
+    }
+
+
+def progress_for_series(
+    series_id: int, now: datetime | None = None, *, ordered: bool = True
+) -> list[KeptProgress | ParticipantProgress]:
+    """Every enrollment of a series, ordered by name (as ``services.progress_for_series``): from
+    the records, and computed afresh for any record that is missing or out of date. A fixed
+    number of queries while the records are current. ``ordered=False``: in no particular order
+    (the overview sorts by its own key anyway, and the database need not sort 10,000 rows)."""
+    at = now or moment(None)
+    rows = _record_rows(series_id, ordered=ordered)
+    if not rows:
+        return []
+    min_percent = db.session.scalar(select(Series.min_attendance_percent).where(Series.id == series_id))
+    info = module_info(series_id)
+    language = str(get_locale() or current_app.config["LANGUAGES"][0])
+    stale = [row[0] for row in rows if not _is_current(row, at)]
+    fresh = {item.enrollment_id: item for item in progress_for_enrollments(stale, today=at)} if stale else {}
+    return [fresh[row[0]] if row[0] in fresh else KeptProgress(row, info, min_percent, language) for row in rows]
+
+
+def series_progress_json(series_id: int) -> list[dict]:
+    """The whole-series progress API's items (``ParticipantProgressSchema``), built from the
+    records without materialising progress objects."""
+    at = moment(None)
+    rows = _record_rows(series_id, details=True)
+    if not rows:
+        return []
+    min_percent = db.session.scalar(select(Series.min_attendance_percent).where(Series.id == series_id))
+    info = module_info(series_id)
+    language = str(get_locale() or current_app.config["LANGUAGES"][0])
+    stale = [row[0] for row in rows if not _is_current(row, at)]
+    fresh = {item.enrollment_id: item for item in progress_for_enrollments(stale, today=at)} if stale else {}
+    items = []
+    for row in rows:
+        live = fresh.get(row[0])
+        if live is not None:
+            items.append(_api_item_from_progress(live))
+            continue
+        enrollment_id, series, user_id, name, _region_id, region, _bezirk, status, held, attended = row[:10]
+        modules = []
+        for number, entry in enumerate(orjson.loads(row[19]), start=1):
+            module_id, m_held, m_attended, m_upcoming, _unrecorded, total, assessment, state, points, _attempts = entry
+            module = info.get(module_id)
+            if module is None:
+                continue
+            modules.append(
+                {
+                    "module_id": module_id,
+                    "number": number,
+                    "title": module.title,
+                    "required": module.required,
+                    "teaching_units": module.teaching_units,
+                    "sessions_total": total,
+                    "sessions_held": m_held,
+                    "sessions_attended": m_attended,
+                    "sessions_upcoming": m_upcoming,
+                    "attendance_rate": rate(m_attended, m_held),
+                    "assessment": assessment,
+                    "state": state,
+                    "points": None if points is None else float(points),
+                }
+            )
+        missing = orjson.loads(row[20])
+        items.append(
+            {
+                "user_id": user_id,
+                "enrollment_id": enrollment_id,
+                "series_id": series,
+                "name": name,
+                "region": region,
+                "enrollment_status": status,
+                "attendance_rate": rate(attended, held),
+                "sessions_held": held,
+                "sessions_attended": attended,
+                "min_attendance_percent": min_percent,
+                "modules": modules,
+                "eligible": row[13],
+                "reachable": row[14],
+                "missing": missing.get(language) or next(iter(missing.values()), []),
+            }
+        )
+    return items
+
+
+def _api_item_from_progress(item: ParticipantProgress) -> dict:
+    return {
+        "user_id": item.user_id,
+        "enrollment_id": item.enrollment_id,
+        "series_id": item.series_id,
+        "name": item.name,
+        "region": item.region,
+        "enrollment_status": item.enrollment_status,
+        "attendance_rate": item.attendance_rate,
+        "sessions_held": item.sessions_held,
+        "sessions_attended": item.sessions_attended,
+        "min_attendance_percent": item.min_attendance_percent,
+        "modules": [
+            {
+                "module_id": module.module_id,
+                "number": module.number,
+                "title": module.title,
+                "required": module.required,
+                "teaching_units": module.teaching_units,
+                "sessions_total": module.sessions_total,
+                "sessions_held": module.sessions_held,
+                "sessions_attended": module.sessions_attended,
+                "sessions_upcoming": module.sessions_upcoming,
+                "attendance_rate": module.attendance_rate,
+                "assessment": module.assessment,
+                "state": module.state,
+                "points": None if module.points is None else float(module.points),
+            }
+            for module in item.modules
+        ],
+        "eligible": item.eligible,
+        "reachable": item.reachable,
+        "missing": list(item.missing),
+    }
+
+
+def records_count(series_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(ProgressRecord).where(ProgressRecord.series_id == series_id)) or 0
