@@ -1,0 +1,49 @@
+"""Everything a participant's module card shows, computed for one module in the middle of its
+course: sessions held, one not recorded yet, one to come, a failed and a passed attempt."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+
+from tests.unit.test_progress_rules import NOW, progress, sessions_for
+from wirlearn.progress.services import STATE_PASSED, AssessmentInput, ModuleInput, SessionInput
+
+
+def test_the_module_card_shows_sessions_attempts_and_the_latest_result():
+    module = ModuleInput(5, "Praxis", position=1, teaching_units=12, assessment_kind="points", max_points=100, pass_mark=60)
+    held = sessions_for(5, [-3], 51)
+    unrecorded = sessions_for(5, [-2], 52, recorded=False)
+    upcoming = sessions_for(5, [4], 53)
+    # A session that ends exactly now has ended.
+    ending_now = [SessionInput(54, 5, NOW.date(), time(9), NOW.time(), "Raum 1", recorded=True)]
+    assessments = [
+        AssessmentInput(5, 2, "passed", Decimal("72.5"), "Gut gemacht", date(2026, 11, 20)),
+        AssessmentInput(5, 1, "failed", Decimal("40"), "Knapp", date(2026, 11, 1)),
+    ]
+    result = progress(
+        modules=[module],
+        sessions=held + unrecorded + upcoming + ending_now,
+        attendance={51: "present", 54: "absent"},
+        assessments=assessments,
+    )
+    card = result.modules[0]
+    assert (card.module_id, card.title, card.number, card.teaching_units) == (5, "Praxis", 1, 12)
+    assert (card.sessions_total, card.sessions_held, card.sessions_attended) == (4, 2, 1)
+    assert (card.sessions_upcoming, card.sessions_unrecorded) == (1, 1)
+    assert (card.attendance_rate, card.attendance_percent) == (0.5, 50)
+    assert (card.assessment, card.state, card.attempts) == ("passed", STATE_PASSED, 2)
+    assert (card.points, card.feedback, card.assessed_on) == (Decimal("72.5"), "Gut gemacht", date(2026, 11, 20))
+    assert (card.assessment_kind, card.max_points, card.pass_mark) == ("points", 100, 60)
+    assert [(s.session.id, s.ended, s.held, s.status, s.counts) for s in card.sessions] == [
+        (51, True, True, "present", True),
+        (52, True, False, None, False),
+        (54, True, True, "absent", False),
+        (53, False, False, None, False),
+    ]
+
+
+def test_a_module_without_an_assessment_shows_no_attempts_no_feedback_and_no_date():
+    result = progress(modules=[ModuleInput(1, "Grundlagen")], sessions=sessions_for(1, [-3], 1), assessments=[])
+    card = result.modules[0]
+    assert (card.assessment, card.attempts, card.points, card.feedback, card.assessed_on) == ("pending", 0, None, "", None)
