@@ -37,7 +37,7 @@ SECTION = "scaleout"
 PASSWORD = "bench-passwort-123"  # noqa: S105 - synthetic users in a throwaway database
 REDIS = ("127.0.0.1", 6379)
 REVOCATION_TARGET_S = 1.0
-WITHDRAWN = re.compile(r"davon (\d+) abgemeldet")
+WITHDRAWN = re.compile(r"davon (\d+) ausgeschieden")
 
 
 class NoRedirect(urllib.request.HTTPErrorProcessor):
