@@ -83,3 +83,14 @@ def add_logo(series_id: int) -> int:
     current.logo_ids = [*(current.logo_ids or []), image.id]
     db.session.flush()
     return image.id
+
+
+def issue(app, series: SeriesRef, user: UserRef, **kwargs) -> str:
+    """Issue ``user``'s certificate of ``series`` through the service and commit; its code."""
+    from wirlearn.certificates import services
+    from wirlearn.extensions import db
+
+    with app.app_context():
+        code = services.issue_certificate(enrollment_id(app, series, user), **kwargs).code
+        db.session.commit()
+        return code

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
 from sqlalchemy import func, select
 
 from wirlearn.assessments.models import Assessment
@@ -27,3 +33,33 @@ def written(app) -> tuple[int, int, int]:
                 select(func.count()).select_from(AuditEvent).where(AuditEvent.entity_type.in_(("attendance", "assessment")))
             ),
         )
+
+
+def redis_url() -> str:
+    """The Redis the tests use (``.ci/run`` sets WIRLEARN_TEST_REDIS_URL; db 15 by default)."""
+    return os.environ.get("WIRLEARN_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+def redis_job_settings() -> dict:
+    """App settings for jobs through RQ on the test Redis, on a queue of this test's own."""
+    return {"REDIS_URL": redis_url(), "JOBS_QUEUE": f"wirlearn-test-{uuid.uuid4().hex[:10]}"}
+
+
+@contextmanager
+def redis_job_queue(app) -> Iterator:
+    """The app's RQ queue; fails (never skips) when Redis is not there; emptied afterwards."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from wirlearn.jobs.registry import queue
+
+    with app.app_context():
+        jobs_queue = queue(app)
+    try:
+        jobs_queue.connection.ping()
+    except RedisConnectionError as error:
+        pytest.fail(f"Redis is needed for this test at {redis_url()} (WIRLEARN_TEST_REDIS_URL): {error}")
+    try:
+        yield jobs_queue
+    finally:
+        jobs_queue.empty()
+        jobs_queue.delete(delete_jobs=True)

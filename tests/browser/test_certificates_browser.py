@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import update
 
 from tests.browser.conftest import assert_accessible, screenshot, sign_in
-from tests.certificate_support import enrollment_id, make_eligible, signing_key_dir  # noqa: F401
+from tests.certificate_support import enrollment_id, issue, make_eligible, signing_key_dir  # noqa: F401
 from wirlearn.certificates import services
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
@@ -32,13 +32,6 @@ def served(app, live_server):
     """The live server is the public address: QR codes must point to it."""
     app.config["BASE_URL"] = live_server
     return live_server
-
-
-def issue(app, series, user, **kwargs) -> str:
-    with app.app_context():
-        code = services.issue_certificate(enrollment_id(app, series, user), **kwargs).code
-        db.session.commit()
-        return code
 
 
 def test_qr_code_from_the_pdf_opens_gueltig_on_a_phone(app, served, phone, programme, coordinator, tmp_path):

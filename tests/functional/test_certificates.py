@@ -17,7 +17,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.certificate_support import app_settings, enrollment_id, make_eligible, signing_key_dir  # noqa: F401
+from tests.certificate_support import app_settings, enrollment_id, issue, make_eligible, signing_key_dir  # noqa: F401
 from wirlearn.assessments.services import AssessmentEntry, save_assessments
 from wirlearn.audit.models import AuditEvent
 from wirlearn.certificates import codes, pdf, services
@@ -26,13 +26,6 @@ from wirlearn.extensions import db
 from wirlearn.programme.models import Series
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def issue(app, series, user) -> str:
-    with app.app_context():
-        issued = services.issue_certificate(enrollment_id(app, series, user))
-        db.session.commit()
-        return issued.code
 
 
 def certificate_count(app) -> int:

@@ -12,7 +12,7 @@ import jwt
 import pytest
 from sqlalchemy import select, update
 
-from tests.certificate_support import app_settings, enrollment_id, make_eligible, signing_key_dir  # noqa: F401
+from tests.certificate_support import app_settings, enrollment_id, issue, make_eligible, signing_key_dir  # noqa: F401
 from wirlearn.certificates import ids, services
 from wirlearn.certificates.models import Certificate
 from wirlearn.core.timeutil import utcnow
@@ -21,13 +21,6 @@ from wirlearn.status import bitstring
 from wirlearn.status.models import StatusList
 
 BASE = "http://wirlearn.test"
-
-
-def issue(app, series, user, **kwargs) -> str:
-    with app.app_context():
-        code = services.issue_certificate(enrollment_id(app, series, user), **kwargs).code
-        db.session.commit()
-        return code
 
 
 @pytest.fixture

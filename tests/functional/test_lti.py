@@ -914,29 +914,18 @@ class TestWithRedis:
 
     @pytest.fixture
     def app_settings(self):
-        import os
-        import uuid
+        from tests.support import redis_job_settings
 
-        url = os.environ.get("WIRLEARN_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
-        return {"LTI_KEY_BITS": 2048, "REDIS_URL": url, "JOBS_QUEUE": f"wirlearn-test-{uuid.uuid4().hex[:10]}"}
+        return {"LTI_KEY_BITS": 2048} | redis_job_settings()
 
     @pytest.fixture
     def queue(self, app):
-        from redis.exceptions import ConnectionError as RedisConnectionError
-
+        from tests.support import redis_job_queue
         from wirlearn.jobs import runner
-        from wirlearn.jobs.registry import queue
 
-        with app.app_context():
-            jobs_queue = queue(app)
-        try:
-            jobs_queue.connection.ping()
-        except RedisConnectionError as error:
-            pytest.fail(f"Redis is needed for this test (WIRLEARN_TEST_REDIS_URL): {error}")
-        runner.bind(app)
-        yield jobs_queue
-        jobs_queue.empty()
-        jobs_queue.delete(delete_jobs=True)
+        with redis_job_queue(app) as jobs_queue:
+            runner.bind(app)
+            yield jobs_queue
 
     def work(self, queue) -> None:
         from rq import SimpleWorker

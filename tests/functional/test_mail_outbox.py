@@ -5,14 +5,13 @@ worker with and without Redis."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
 from tests.mail_support import drain, mail_settings, outbox, parts
+from tests.support import redis_job_queue, redis_job_settings
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.mail import sending
@@ -267,32 +266,17 @@ def test_worker_without_redis_sends_in_one_burst(app, runner, smtp, newcomers):
     assert len(smtp.received) == 3
 
 
-def redis_url() -> str:
-    return os.environ.get("WIRLEARN_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
-
-
 class TestWithRedis:
     """The worker as production runs it: RQ on Redis, told after each commit."""
 
     @pytest.fixture
     def app_settings(self, smtp):
-        return mail_settings(smtp) | {"REDIS_URL": redis_url(), "JOBS_QUEUE": f"wirlearn-test-{uuid.uuid4().hex[:10]}"}
+        return mail_settings(smtp) | redis_job_settings()
 
     @pytest.fixture
     def queue(self, app):
-        from redis.exceptions import ConnectionError as RedisConnectionError
-
-        from wirlearn.jobs.registry import queue
-
-        with app.app_context():
-            jobs_queue = queue(app)
-        try:
-            jobs_queue.connection.ping()
-        except RedisConnectionError as error:
-            pytest.fail(f"Redis is needed for this test at {redis_url()} (WIRLEARN_TEST_REDIS_URL): {error}")
-        yield jobs_queue
-        jobs_queue.empty()
-        jobs_queue.delete(delete_jobs=True)
+        with redis_job_queue(app) as jobs_queue:
+            yield jobs_queue
 
     def test_commit_queues_one_job_and_the_worker_sends(self, app, queue, runner, smtp, newcomers):
         invite(app, *newcomers)  # one transaction, three messages: one job

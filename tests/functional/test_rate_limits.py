@@ -7,7 +7,6 @@ configurable."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -17,6 +16,7 @@ import pytest
 
 from tests.certificate_support import signing_key_dir  # noqa: F401 - fixture
 from tests.conftest import do_login
+from tests.support import redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ADDRESS_LIMIT = 3
@@ -244,10 +244,6 @@ client = app.test_client()
 codes = [client.post("/anmelden", data={"email": email, "password": "falsch-falsch-falsch"}).status_code for _ in range(int(count))]
 print(json.dumps(codes))
 """
-
-
-def redis_url() -> str:
-    return os.environ.get("WIRLEARN_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 def run_worker(database_url: str, prefix: str, email: str, count: int) -> list[int]:

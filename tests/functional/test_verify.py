@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import update
 
-from tests.certificate_support import app_settings, enrollment_id, make_eligible, signing_key_dir  # noqa: F401
+from tests.certificate_support import app_settings, enrollment_id, issue, make_eligible, signing_key_dir  # noqa: F401
 from wirlearn.certificates import codes, qr, services
 from wirlearn.certificates.models import Certificate
 from wirlearn.core.timeutil import utcnow
@@ -21,13 +21,6 @@ from wirlearn.extensions import db
 from wirlearn.verify import services as verify_services
 
 UNKNOWN = "ABCDEFGHJKMNPQRSTUVWXYZ23456"
-
-
-def issue(app, series, user, **kwargs) -> str:
-    with app.app_context():
-        code = services.issue_certificate(enrollment_id(app, series, user), **kwargs).code
-        db.session.commit()
-        return code
 
 
 @pytest.fixture
