@@ -483,12 +483,18 @@ def progress_for_series(
     rows = _record_rows(series_id, ordered=ordered)
     if not rows:
         return []
+    min_percent, info, language, fresh = _reading(series_id, rows, at)
+    return [fresh[row[0]] if row[0] in fresh else KeptProgress(row, info, min_percent, language) for row in rows]
+
+
+def _reading(series_id: int, rows, at: datetime) -> tuple[int, dict[int, ModuleInfo], str, dict]:
+    """What reading a series' records needs besides the rows: its minimum, its modules, the
+    reader's language, and progress computed afresh for every record not current at ``at``."""
     min_percent = db.session.scalar(select(Series.min_attendance_percent).where(Series.id == series_id))
-    info = module_info(series_id)
     language = str(get_locale() or current_app.config["LANGUAGES"][0])
     stale = [row[0] for row in rows if not _is_current(row, at)]
     fresh = {item.enrollment_id: item for item in progress_for_enrollments(stale, today=at)} if stale else {}
-    return [fresh[row[0]] if row[0] in fresh else KeptProgress(row, info, min_percent, language) for row in rows]
+    return min_percent, module_info(series_id), language, fresh
 
 
 def series_progress_json(series_id: int) -> list[dict]:
@@ -498,11 +504,7 @@ def series_progress_json(series_id: int) -> list[dict]:
     rows = _record_rows(series_id, details=True)
     if not rows:
         return []
-    min_percent = db.session.scalar(select(Series.min_attendance_percent).where(Series.id == series_id))
-    info = module_info(series_id)
-    language = str(get_locale() or current_app.config["LANGUAGES"][0])
-    stale = [row[0] for row in rows if not _is_current(row, at)]
-    fresh = {item.enrollment_id: item for item in progress_for_enrollments(stale, today=at)} if stale else {}
+    min_percent, info, language, fresh = _reading(series_id, rows, at)
     items = []
     for row in rows:
         live = fresh.get(row[0])
