@@ -153,7 +153,10 @@ def sign_in(page, base_url: str, user, password: str | None = None) -> None:
     page.goto(f"{base_url}/anmelden")
     page.get_by_label("E-Mail-Adresse").fill(user.email)
     page.get_by_label("Passwort").fill(password or user.password)
-    page.get_by_role("button", name="Anmelden").click()
+    # Wait for the answer to the form itself: the sign-in page is already
+    # loaded, so waiting for a load state alone could return before the POST.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anmelden").click()
     page.wait_for_load_state()
 
 

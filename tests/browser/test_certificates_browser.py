@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import update
 
 from tests.browser.conftest import assert_accessible, screenshot, sign_in
@@ -46,16 +47,17 @@ def test_qr_code_from_the_pdf_opens_gueltig_on_a_phone(app, served, phone, progr
     assert [item.text for item in decoded] == [f"{served}/v/{code}"]
 
     phone.goto(decoded[0].text)
-    assert phone.get_by_role("heading", name="Gültig", exact=True).is_visible()
-    assert phone.get_by_text("Ayşe Yılmaz").is_visible()
+    expect(phone.get_by_role("heading", name="Gültig", exact=True)).to_be_visible()
+    expect(phone.get_by_text("Ayşe Yılmaz")).to_be_visible()
     # Fits the phone: nothing scrolls sideways.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert_accessible(phone, "verification page, valid")
     screenshot(phone, "verify-valid-phone")
 
-    phone.get_by_role("link", name="English").click()
+    with phone.expect_navigation():
+        phone.get_by_role("link", name="English").click()
     phone.wait_for_load_state()
-    assert phone.get_by_role("heading", name="Valid", exact=True).is_visible()
+    expect(phone.get_by_role("heading", name="Valid", exact=True)).to_be_visible()
     assert phone.locator("html").get_attribute("lang") == "en"
     assert phone.context.cookies() == []
     assert_accessible(phone, "verification page, English")
@@ -96,20 +98,22 @@ def test_other_states_on_a_phone(app, served, phone, factory, programme, admin, 
         assert_accessible(phone, f"verification page, {name}")
         screenshot(phone, f"verify-{name}-phone")
     phone.goto(f"{served}/v/{old}")
-    phone.get_by_role("link", name="Zum neuen Zertifikat").click()
+    with phone.expect_navigation():
+        phone.get_by_role("link", name="Zum neuen Zertifikat").click()
     phone.wait_for_load_state()
     assert phone.url.endswith(f"/v/{new}")
-    assert phone.get_by_role("heading", name="Gültig", exact=True).is_visible()
+    expect(phone.get_by_role("heading", name="Gültig", exact=True)).to_be_visible()
 
     response = phone.goto(f"{served}/v/nicht-vorhanden")
     assert response.status == 404
-    assert phone.get_by_role("heading", name="Unbekannter Code").is_visible()
+    expect(phone.get_by_role("heading", name="Unbekannter Code")).to_be_visible()
     assert_accessible(phone, "verification page, unknown")
     screenshot(phone, "verify-unknown-phone")
     phone.get_by_label("Prüfcode").fill(new.lower()[:12] + "-" + new.lower()[12:])
-    phone.get_by_role("button", name="Prüfen").click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Prüfen").click()
     phone.wait_for_load_state()
-    assert phone.get_by_role("heading", name="Gültig", exact=True).is_visible()
+    expect(phone.get_by_role("heading", name="Gültig", exact=True)).to_be_visible()
 
 
 def test_admin_issues_a_whole_series_and_revokes_one(app, served, page, programme, admin, coordinator, other_coordinator):
@@ -118,27 +122,32 @@ def test_admin_issues_a_whole_series_and_revokes_one(app, served, page, programm
     make_eligible(app, series, other_coordinator)
     sign_in(page, served, admin)
     page.goto(f"{served}/verwaltung/reihen/{series.id}")
-    page.get_by_role("link", name="Zertifikate", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Zertifikate", exact=True).click()
     page.wait_for_load_state()
     assert_accessible(page, "certificates of a series")
     screenshot(page, "certificates-series-before")
     page.get_by_role("link", name="Zertifikate für alle 2 Berechtigten ausstellen …").click()
-    page.get_by_role("button", name="Ja, 2 Zertifikate ausstellen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ja, 2 Zertifikate ausstellen").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Fertig: 2 ausgestellt, 0 nicht ausgestellt.").is_visible()
+    expect(page.get_by_text("Fertig: 2 ausgestellt, 0 nicht ausgestellt.")).to_be_visible()
     assert_accessible(page, "batch issuing")
     screenshot(page, "certificates-batch")
-    page.get_by_role("link", name="Zurück zur Übersicht").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Zurück zur Übersicht").click()
     page.wait_for_load_state()
     screenshot(page, "certificates-series-after")
-    assert page.get_by_role("link", name="Alle PDFs als ZIP").is_visible()
-    page.locator("table a[href*='/verwaltung/zertifikate/']").first.click()
+    expect(page.get_by_role("link", name="Alle PDFs als ZIP")).to_be_visible()
+    with page.expect_navigation():
+        page.locator("table a[href*='/verwaltung/zertifikate/']").first.click()
     page.wait_for_load_state()
     assert_accessible(page, "certificate detail")
     page.get_by_label("Grund des Widerrufs").fill("Teilnahme nachträglich aberkannt")
-    page.get_by_role("button", name="Zertifikat widerrufen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Zertifikat widerrufen").click()
     page.wait_for_load_state()
-    assert page.get_by_text("ist widerrufen").is_visible()
+    expect(page.get_by_text("ist widerrufen")).to_be_visible()
     screenshot(page, "certificate-detail-revoked")
 
 
@@ -150,18 +159,18 @@ def test_holder_finds_download_and_share_links_on_a_phone(app, served, phone, pr
     code = issue(app, programme["main"], coordinator)
     sign_in(phone, served, coordinator)
     # The start page (progress dashboard) carries the links in its certificate card.
-    assert phone.get_by_role("heading", name="Mein Fortschritt", level=1).is_visible()
-    assert phone.get_by_role("link", name="PDF herunterladen").is_visible()
-    assert phone.get_by_role("link", name="Digitalen Nachweis herunterladen").is_visible()
+    expect(phone.get_by_role("heading", name="Mein Fortschritt", level=1)).to_be_visible()
+    expect(phone.get_by_role("link", name="PDF herunterladen")).to_be_visible()
+    expect(phone.get_by_role("link", name="Digitalen Nachweis herunterladen")).to_be_visible()
     assert_accessible(phone, "dashboard with certificate links")
     screenshot(phone, "certificates-dashboard-phone")
     phone.goto(f"{served}/zertifikate")
-    assert phone.get_by_role("link", name="PDF herunterladen").is_visible()
+    expect(phone.get_by_role("link", name="PDF herunterladen")).to_be_visible()
     assert phone.get_by_label("Link zum Teilen (Prüfseite)").input_value() == f"{served}/v/{code}"
     assert_accessible(phone, "my certificates")
     screenshot(phone, "certificates-mine-phone")
-    assert phone.get_by_role("link", name="Zum LinkedIn-Profil hinzufügen").is_visible()
-    assert phone.get_by_role("link", name="Drucken").is_visible()
+    expect(phone.get_by_role("link", name="Zum LinkedIn-Profil hinzufügen")).to_be_visible()
+    expect(phone.get_by_role("link", name="Drucken")).to_be_visible()
     with phone.expect_download() as download:
         phone.get_by_role("link", name="PDF herunterladen").click()
     assert download.value.suggested_filename.startswith("zertifikat-ayse-yilmaz-")
@@ -180,16 +189,18 @@ def test_design_page_at_three_widths_and_the_issuer_profile(app, served, new_pag
         page = new_page(device)
         sign_in(page, served, admin)
         page.goto(f"{served}/verwaltung/reihen/{series.id}/zertifikate")
-        page.get_by_role("link", name="Gestaltung", exact=True).click()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Gestaltung", exact=True).click()
         page.wait_for_load_state()
-        assert page.get_by_role("heading", name="Gestaltung des Zertifikats").is_visible()
+        expect(page.get_by_role("heading", name="Gestaltung des Zertifikats")).to_be_visible()
         if device == "desktop":
             page.get_by_label("Logos hinzufügen").set_input_files(str(logo))
             page.locator("#name_1").fill("Dr. Maria Beispiel")
             page.locator("#function_1").fill("Staatssekretärin")
-            page.get_by_role("button", name="Gestaltung speichern").click()
+            with page.expect_navigation():
+                page.get_by_role("button", name="Gestaltung speichern").click()
             page.wait_for_load_state()
-            assert page.get_by_text("Die Gestaltung ist gespeichert.").is_visible()
+            expect(page.get_by_text("Die Gestaltung ist gespeichert.")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert_accessible(page, f"certificate design, {device}")
         screenshot(page, f"certificate-design-{device}")
@@ -198,7 +209,7 @@ def test_design_page_at_three_widths_and_the_issuer_profile(app, served, new_pag
     issue(app, series, coordinator)
     page = new_page("phone")
     page.goto(f"{served}/ob/issuers/{series.id}")
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert page.context.cookies() == []
     assert_accessible(page, "issuer profile")
     screenshot(page, "issuer-profile-phone")

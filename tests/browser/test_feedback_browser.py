@@ -5,6 +5,7 @@ form, on screen and focused (also on a phone, for a form far down the page)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.certificate_support import enrollment_id, make_eligible, signing_key_dir  # noqa: F401 - fixture
@@ -31,7 +32,8 @@ def test_a_saved_session_is_confirmed_where_the_page_lands(new_page, live_server
     day.fill("2027-03-12" if day.get_attribute("type") == "date" else "12.03.2027")
     page.get_by_label("Beginn (Uhrzeit)").fill("09:00")
     page.get_by_label("Ende (Uhrzeit)").fill("16:00")
-    page.get_by_role("button", name="Speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Speichern").click()
     page.wait_for_load_state()
     assert page.url.endswith(f"#modul-{series.module_ids[-1]}")
     assert page.evaluate("window.scrollY") > 500  # the page did jump down to the module
@@ -48,7 +50,8 @@ def test_an_empty_revocation_reason_is_reported_on_screen_and_focused(new_page, 
     phone = new_page("phone")
     sign_in(phone, live_server, admin)
     phone.goto(f"{live_server}/verwaltung/zertifikate/{code}")
-    phone.get_by_role("button", name="Zertifikat widerrufen").click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Zertifikat widerrufen").click()
     phone.wait_for_load_state()
     summary = phone.locator("#revoke-errors")
     assert "Bitte geben Sie einen Grund für den Widerruf an." in summary.inner_text()
@@ -61,7 +64,8 @@ def test_every_form_summary_takes_the_focus(new_page, live_server, admin):
     page = new_page("desktop")
     sign_in(page, live_server, admin)
     page.goto(f"{live_server}/verwaltung/nutzer/neu")
-    page.get_by_role("button", name="Speichern").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Speichern").click()
     page.wait_for_load_state()
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     assert page.locator("[data-error-summary]").evaluate(IN_VIEW)
@@ -79,14 +83,14 @@ def test_new_pages_pass_axe(new_page, live_server, app, admin, programme, coordi
         assert phone.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
         assert_accessible(phone, path)
     sign_in(phone, live_server, coordinator)
-    assert phone.get_by_role("heading", name="Ihr Zertifikat ist ausgestellt.").is_visible()
+    expect(phone.get_by_role("heading", name="Ihr Zertifikat ist ausgestellt.")).to_be_visible()
     assert phone.get_by_role("link", name="PDF herunterladen").evaluate(IN_VIEW)  # without scrolling
     assert_accessible(phone, "dashboard with an issued certificate")
     desktop = new_page("desktop")
     sign_in(desktop, live_server, admin)
     desktop.goto(f"{live_server}/verwaltung/reihen/{programme['main'].id}/zertifikate")
     desktop.get_by_role("link", name="Zertifikat für 1 berechtigte Person ausstellen …").click()
-    assert desktop.get_by_role("button", name="Ja, 1 Zertifikat ausstellen").is_visible()
+    expect(desktop.get_by_role("button", name="Ja, 1 Zertifikat ausstellen")).to_be_visible()
     assert "Đorđe Petrović" in desktop.locator("ol.batch-names").inner_text()
     assert_accessible(desktop, "batch confirmation")
 
@@ -103,7 +107,8 @@ def test_the_revocation_error_is_in_view_without_javascript_too(browser, live_se
         phone = context.new_page()
         sign_in(phone, live_server, admin)
         phone.goto(f"{live_server}/verwaltung/zertifikate/{code}")
-        phone.get_by_role("button", name="Zertifikat widerrufen").click()
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="Zertifikat widerrufen").click()
         phone.wait_for_load_state()
         assert phone.url.endswith("#revoke-errors")  # the answer opens at the summary
         # KERN scrolls smoothly: give the jump up to three seconds to arrive.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, screenshot, sign_in
 from tests.certificate_support import enrollment_id, make_eligible, signing_key_dir  # noqa: F401 - fixture
@@ -83,9 +84,9 @@ def test_every_action_is_on_screen_after_scrolling_down_only(browser, live_serve
             screenshot(page, f"layout-{name}-{width}")
         # The actions the issue names are among them.
         page.goto(live_server + pages(wide_series.id)["certificates"])
-        assert page.get_by_role("button", name="Ausstellen – Đorđe Petrović").is_visible()
+        expect(page.get_by_role("button", name="Ausstellen – Đorđe Petrović")).to_be_visible()
         page.goto(live_server + pages(wide_series.id)["enrolment"])
-        assert page.get_by_role("button", name=re.compile(r"ausscheiden lassen\s*: Chiara Conti")).is_visible()
+        expect(page.get_by_role("button", name=re.compile(r"ausscheiden lassen\s*: Chiara Conti"))).to_be_visible()
     finally:
         context.close()
 
@@ -95,9 +96,9 @@ def test_overview_on_a_phone_shows_status_attendance_and_module_symbols(new_page
     sign_in(phone, live_server, admin)
     phone.goto(live_server + pages(wide_series.id)["overview"])
     card = phone.locator("tbody tr").filter(has_text="Ayşe Yılmaz")
-    assert card.locator(".progress-matrix__status").is_visible()
+    expect(card.locator(".progress-matrix__status")).to_be_visible()
     assert "zertifiziert" in card.locator(".progress-matrix__status").inner_text()
-    assert card.locator(".progress-matrix__attendance").is_visible()
+    expect(card.locator(".progress-matrix__attendance")).to_be_visible()
     symbols = card.locator(".progress-cell")
     assert symbols.count() == 9
     for index in range(9):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, screenshot, sign_in
 from tests.lti_platform import CLIENT_ID, DEPLOYMENT_ID, INSTRUCTOR, serve
@@ -50,7 +51,7 @@ def test_a_learner_launch_from_the_platform_lands_on_the_progress_page(
     _link(app, platform_id, "moodle-user-7", coordinator.id)
     phone.goto(_login_url(live_server, fake_platform))
     phone.wait_for_url(f"{live_server}/mein-fortschritt")
-    assert phone.get_by_role("heading", level=1).first.is_visible()
+    expect(phone.get_by_role("heading", level=1).first).to_be_visible()
     assert coordinator.display_name in phone.content()
     # The fake platform saw the authentication request wirlearn sent it.
     auth = fake_platform.received("GET", "/auth")
@@ -113,7 +114,7 @@ def test_admin_lti_page_fits_phone_and_desktop(app, live_server, new_page, fake_
     browser_page.set_viewport_size({"width": width, "height": height})
     sign_in(browser_page, live_server, admin)
     browser_page.goto(f"{live_server}/verwaltung/lti")
-    assert browser_page.get_by_role("heading", name="Lernplattformen (LTI)").is_visible()
+    expect(browser_page.get_by_role("heading", name="Lernplattformen (LTI)")).to_be_visible()
     assert f"{live_server}/lti/login" in browser_page.content()
     overflow = browser_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the screen"
@@ -121,7 +122,7 @@ def test_admin_lti_page_fits_phone_and_desktop(app, live_server, new_page, fake_
     assert_accessible(browser_page, f"Lernplattformen at {width}px")
     browser_page.get_by_role("link", name="Lernplattform registrieren").click()
     browser_page.get_by_role("button", name="Speichern").click()
-    assert browser_page.get_by_text("Bitte geben Sie einen Namen an.").first.is_visible()
+    expect(browser_page.get_by_text("Bitte geben Sie einen Namen an.").first).to_be_visible()
     screenshot(browser_page, f"lti-platform-form-{width}")
     assert_accessible(browser_page, f"platform form at {width}px")
 
@@ -133,7 +134,7 @@ def test_a_new_learner_creates_an_account_on_a_phone(app, live_server, phone, fa
     phone.goto(_login_url(live_server, fake_platform))
     phone.get_by_role("heading", name="Konto verbinden").wait_for()
     phone.get_by_role("button", name="Neues Konto anlegen").click()
-    assert phone.get_by_text("Bitte wählen Sie Ihre Gebietskörperschaft.").first.is_visible()
+    expect(phone.get_by_text("Bitte wählen Sie Ihre Gebietskörperschaft.").first).to_be_visible()
     screenshot(phone, "lti-new-account-390")
     assert_accessible(phone, "new account form with an error")
     phone.get_by_label("Ihre Gebietskörperschaft").select_option(label="Kassel")

@@ -5,6 +5,7 @@ checked with axe at phone, tablet and desktop widths."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, screenshot, sign_in
 from tests.mail_support import drain, first_link, mail_settings, parts
@@ -32,7 +33,7 @@ def test_invited_person_sets_password_in_chromium_and_signs_in(app, live_server,
     office.get_by_label("Gebietskörperschaft").select_option(label="Kassel")
     assert office.get_by_label("Einladung per E-Mail senden (Link zum Setzen des Passworts, 72 Stunden gültig)").is_checked()
     office.get_by_role("button", name="Speichern").click()
-    assert office.get_by_text("Nele Neu wurde angelegt und erhält eine Einladung an nele.neu@example.org.").is_visible()
+    expect(office.get_by_text("Nele Neu wurde angelegt und erhält eine Einladung an nele.neu@example.org.")).to_be_visible()
 
     assert drain(app).sent == 1
     [message] = smtp.messages_to("nele.neu@example.org")
@@ -52,16 +53,17 @@ def test_invited_person_sets_password_in_chromium_and_signs_in(app, live_server,
     person.get_by_label("Neues Passwort", exact=True).fill(NEW_PASSWORD)
     person.get_by_label("Neues Passwort wiederholen").fill(NEW_PASSWORD)
     person.get_by_role("button", name="Passwort speichern").click()
-    assert person.get_by_text("Ihr Passwort ist gespeichert. Bitte melden Sie sich an.").is_visible()
+    expect(person.get_by_text("Ihr Passwort ist gespeichert. Bitte melden Sie sich an.")).to_be_visible()
     person.get_by_label("E-Mail-Adresse").fill("nele.neu@example.org")
     person.get_by_label("Passwort").fill(NEW_PASSWORD)
-    person.get_by_role("button", name="Anmelden").click()
+    with person.expect_navigation():
+        person.get_by_role("button", name="Anmelden").click()
     person.wait_for_load_state()
     assert "/anmelden" not in person.url
-    assert person.get_by_role("button", name="Abmelden").is_visible()
+    expect(person.get_by_role("button", name="Abmelden")).to_be_visible()
 
     office.goto(f"{live_server}/verwaltung/nutzer/")
-    assert office.get_by_text("aktiv (Passwort gesetzt)").first.is_visible()
+    expect(office.get_by_text("aktiv (Passwort gesetzt)").first).to_be_visible()
 
 
 @pytest.mark.parametrize("device", list(WIDTHS))
@@ -80,7 +82,7 @@ def test_mail_pages_are_accessible_at_every_width(app, live_server, browser, adm
         assert page.get_by_label("E-Mail-Adresse").get_attribute("aria-invalid") == "true"
         page.get_by_label("E-Mail-Adresse").fill(admin.email)
         page.get_by_role("button", name="Link anfordern").click()
-        assert page.get_by_text("Anfrage erhalten").is_visible()
+        expect(page.get_by_text("Anfrage erhalten")).to_be_visible()
 
         smtp.refuse("kaputt@example.org")
         factory.user("trainer", email="kaputt@example.org", name="Kai Kaputt", password=None)
@@ -93,7 +95,7 @@ def test_mail_pages_are_accessible_at_every_width(app, live_server, browser, adm
         drain(app)
         sign_in(page, live_server, admin)
         page.goto(f"{live_server}/verwaltung/postausgang")
-        assert page.get_by_role("heading", name="Postausgang").is_visible()
+        expect(page.get_by_role("heading", name="Postausgang")).to_be_visible()
         assert_accessible(page, "Postausgang")
         screenshot(page, f"outbox-{device}")
         page.goto(f"{live_server}/konto/benachrichtigungen")

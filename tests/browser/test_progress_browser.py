@@ -6,6 +6,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, screenshot, sign_in
 from wirlearn.core.timeutil import local_today
@@ -45,13 +46,13 @@ def demo(app):
 def test_coordinator_sees_progress_and_missing_items_on_a_phone(live_server, phone, demo):
     sign_in(phone, live_server, demo["under"])
     assert phone.url.endswith("/mein-fortschritt")
-    assert phone.get_by_role("heading", name="Mein Fortschritt", level=1).is_visible()
-    assert phone.get_by_text("Die Mindestanwesenheit ist nicht mehr erreichbar.").is_visible()
+    expect(phone.get_by_role("heading", name="Mein Fortschritt", level=1)).to_be_visible()
+    expect(phone.get_by_text("Die Mindestanwesenheit ist nicht mehr erreichbar.")).to_be_visible()
     missing = phone.get_by_role("heading", name="Was noch fehlt")
     missing.scroll_into_view_if_needed()
-    assert missing.is_visible()
-    assert phone.get_by_text("Mindestanwesenheit nicht mehr erreichbar", exact=False).first.is_visible()
-    assert phone.get_by_role("heading", name="Nächste Termine").is_visible()
+    expect(missing).to_be_visible()
+    expect(phone.get_by_text("Mindestanwesenheit nicht mehr erreichbar", exact=False).first).to_be_visible()
+    expect(phone.get_by_role("heading", name="Nächste Termine")).to_be_visible()
     # Nothing wider than the phone: no sideways scrolling.
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     # The sessions of a module open with a tap.
@@ -77,29 +78,32 @@ def test_coordinator_with_a_failed_module_on_a_phone(live_server, phone, demo):
 def test_overview_with_a_filter_on_a_desktop(live_server, page, demo):
     sign_in(page, live_server, demo["admin"])
     assert page.url.endswith("/programm")
-    assert page.get_by_role("heading", name="Programmübersicht").is_visible()
-    assert page.get_by_text("32 von 33").is_visible()
+    expect(page.get_by_role("heading", name="Programmübersicht")).to_be_visible()
+    expect(page.get_by_text("32 von 33")).to_be_visible()
     assert page.locator(".progress-matrix tbody tr").count() == 32
     assert_accessible(page, "programme overview")
     screenshot(page, "progress-overview-desktop")
 
     page.get_by_label("Status").select_option(label="Mindestanwesenheit nicht erreichbar")
-    page.get_by_role("button", name="Anwenden").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Anwenden").click()
     page.wait_for_load_state()
-    assert page.get_by_text("4 von 32 Teilnehmenden angezeigt").is_visible()
+    expect(page.get_by_text("4 von 32 Teilnehmenden angezeigt")).to_be_visible()
     assert page.locator(".progress-matrix tbody tr").count() == 4
     assert page.get_by_label("Status").input_value() == "unreachable"
     # Sorting by attendance from the column header keeps the filter.
-    page.get_by_role("link", name="Anwesenheit (sortieren)").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Anwesenheit (sortieren)").click()
     page.wait_for_load_state()
     assert "status=unreachable" in page.url and "sort=attendance" in page.url
     assert page.locator(".progress-matrix tbody tr").count() == 4
     assert_accessible(page, "programme overview, filtered")
     screenshot(page, "progress-overview-filtered")
 
-    page.locator(".progress-matrix tbody tr").first.get_by_role("link").click()
+    with page.expect_navigation():
+        page.locator(".progress-matrix tbody tr").first.get_by_role("link").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Was noch fehlt").is_visible()
+    expect(page.get_by_role("heading", name="Was noch fehlt")).to_be_visible()
     assert_accessible(page, "participant page")
     screenshot(page, "progress-participant")
 
@@ -107,6 +111,6 @@ def test_overview_with_a_filter_on_a_desktop(live_server, page, demo):
 def test_trainer_overview_on_a_tablet(live_server, tablet, demo):
     sign_in(tablet, live_server, demo["trainer"])
     tablet.goto(f"{live_server}/programm")
-    assert tablet.get_by_role("heading", name="Programmübersicht").is_visible()
+    expect(tablet.get_by_role("heading", name="Programmübersicht")).to_be_visible()
     assert_accessible(tablet, "programme overview (trainer, tablet)")
     screenshot(tablet, "progress-overview-tablet")

@@ -39,7 +39,7 @@ def test_trainer_records_a_session_on_a_tablet(live_server, tablet, trainer, tod
     series, people = today_series
     sign_in(tablet, live_server, trainer)
     expect(tablet.get_by_role("heading", name="Meine Termine")).to_be_visible()
-    assert tablet.get_by_text("Heute", exact=True).first.is_visible()
+    expect(tablet.get_by_text("Heute", exact=True).first).to_be_visible()
     assert_accessible(tablet, "trainer start page")
     screenshot(tablet, "trainer-start")
 
@@ -116,7 +116,7 @@ def test_two_trainers_cannot_overwrite_each_other(live_server, new_page, trainer
     assert roster_row(tina, "Đorđe Petrović").get_by_label("unentschuldigt", exact=True).is_checked()
     assert roster_row(tina, "Ayşe Yılmaz").get_by_label("anwesend", exact=True).is_checked()
     assert roster_row(tina, "Nguyễn Thị Hương").get_by_label("anwesend", exact=True).is_checked()
-    assert roster_row(tina, "Đorđe Petrović").get_by_text(re.compile("Auch geändert von Otto Fremdtrainer")).is_visible()
+    expect(roster_row(tina, "Đorđe Petrović").get_by_text(re.compile("Auch geändert von Otto Fremdtrainer"))).to_be_visible()
     assert_accessible(tina, "roster with conflict")
     screenshot(tina, "roster-conflict")
 
@@ -151,7 +151,7 @@ def test_trainer_records_assessments_with_history(live_server, tablet, trainer, 
     tablet.get_by_label("Punkte (0–100) für Đorđe Petrović").fill("120")
     tablet.get_by_role("button", name="Bewertungen speichern").click()
     expect(tablet.get_by_text("Die Bewertungen enthalten ungültige Angaben. Es wurde nichts gespeichert.")).to_be_visible()
-    assert tablet.get_by_text("Die Punkte müssen zwischen 0 und 100 liegen.").first.is_visible()
+    expect(tablet.get_by_text("Die Punkte müssen zwischen 0 und 100 liegen.").first).to_be_visible()
     assert tablet.get_by_label("Punkte (0–100) für Ayşe Yılmaz").input_value() == "72,5"
     assert_accessible(tablet, "assessments with errors")
     tablet.get_by_label("Punkte (0–100) für Đorđe Petrović").fill("48")

@@ -2,6 +2,7 @@
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import assert_accessible, screenshot, sign_in
@@ -24,7 +25,7 @@ def test_trainer_sets_up_and_uses_the_second_factor(app, live_server, page, trai
         secret = db.session.scalar(select(User.totp_secret).where(User.id == trainer.id))
     page.get_by_label("Code aus der App").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Einrichten", exact=True).click()
-    assert page.get_by_role("heading", name="Ihre Wiederherstellungscodes").is_visible()
+    expect(page.get_by_role("heading", name="Ihre Wiederherstellungscodes")).to_be_visible()
     assert page.locator(".recovery-codes code").count() == 10
     assert_accessible(page, "recovery codes")
     screenshot(page, "two-factor-recovery-codes")
@@ -34,10 +35,10 @@ def test_trainer_sets_up_and_uses_the_second_factor(app, live_server, page, trai
 
     sign_in(page, live_server, trainer)
     page.wait_for_load_state("networkidle")
-    assert page.get_by_role("heading", name="Anmeldung bestätigen").is_visible()
+    expect(page.get_by_role("heading", name="Anmeldung bestätigen")).to_be_visible()
     assert_accessible(page, "second step")
     screenshot(page, "two-factor-second-step")
     page.get_by_label("Bestätigungscode").fill(pyotp.TOTP(secret).at(__import__("time").time() + 30))
     page.get_by_role("button", name="Bestätigen").click()
-    assert page.get_by_role("button", name="Abmelden").is_visible()
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
     page.wait_for_load_state("networkidle")
