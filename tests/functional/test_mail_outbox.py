@@ -300,6 +300,20 @@ class TestWithRedis:
             db.session.rollback()
         assert queue.count == 0
 
+    def test_a_released_savepoint_is_not_a_commit_no_job_until_the_change_is_committed(self, app, queue, newcomers):
+        from wirlearn.auth.models import User
+        from wirlearn.users.services import invite_user
+
+        with app.app_context():
+            invite_user(db.session.get(User, newcomers[0].id))
+            with db.session.begin_nested():  # as a batch's step or a roster's rows
+                invite_user(db.session.get(User, newcomers[1].id))
+            assert queue.count == 0
+            db.session.rollback()
+        assert queue.count == 0 and outbox(app) == []
+        invite(app, newcomers[0])
+        assert queue.count == 1
+
     def test_worker_command_runs_periodic_jobs_and_queued_ones(self, app, queue, runner, smtp, newcomers):
         invite(app, *newcomers)
         result = runner.invoke(args=["worker", "--burst"])

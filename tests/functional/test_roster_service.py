@@ -212,3 +212,48 @@ def test_two_parallel_saves_from_the_same_version_cannot_both_win(app, session_i
     with app.app_context():
         assert db.session.get(Session, session_id).attendance_version == 1
         assert counts() == (1, 1)
+
+
+def test_a_self_check_in_between_reading_and_saving_the_roster_gives_way_to_the_trainers_mark(
+    app, monkeypatch, session_id, trainer, coordinator
+):
+    """The participant checks in (in their own request, committed) after the trainer's save has
+    read the rows and before it writes them: the trainer's mark is saved over the check-in —
+    no error page, one row, both steps in the audit log."""
+    import threading
+
+    from wirlearn.attendance import services as attendance_services
+    from wirlearn.checkin.services import check_in
+    from wirlearn.core.timeutil import utcnow
+
+    def participant_checks_in():
+        with app.app_context():
+            try:
+                session = db.session.get(Session, session_id)
+                check_in(session_id, coordinator.id, now=session.starts_at)
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    calls = []
+
+    def utcnow_after_the_check_in():
+        if not calls:
+            thread = threading.Thread(target=participant_checks_in)
+            thread.start()
+            thread.join(timeout=30)
+        calls.append(1)
+        return utcnow()
+
+    monkeypatch.setattr(attendance_services, "utcnow", utcnow_after_the_check_in)
+    with app.app_context():
+        result = save_roster(session_id, 0, {coordinator.id: Entry("absent", "Kam nicht")}, actor_id=trainer.id)
+        db.session.commit()
+        assert calls and result.version == 1
+        rows = db.session.scalars(select(Attendance).where(Attendance.session_id == session_id)).all()
+        assert [(row.status, row.note, row.updated_by_id) for row in rows] == [("absent", "Kam nicht", trainer.id)]
+        events = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.entity_type == "attendance").order_by(AuditEvent.id)
+        ).all()
+        assert events == ["attendance.self_checkin", "attendance.changed"]
+        assert result.changed_enrollment_ids == {rows[0].enrollment_id}

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from wirlearn import signals
@@ -327,19 +328,7 @@ def save_roster(
     }
     if early:
         raise AttendanceError(next(iter(early.values()))[0] + " " + _("Es wurde nichts gespeichert."), early)
-    existing = {
-        row.enrollment_id: row
-        for row in db.session.scalars(
-            select(Attendance).where(
-                Attendance.session_id == session_id, Attendance.enrollment_id.in_([enrollment_by_user[u] for u in clean])
-            )
-        )
-    }
-    changes = []
-    for user_id, entry in clean.items():
-        row = existing.get(enrollment_by_user[user_id])
-        if row is None or row.status != entry.status or row.note != entry.note:
-            changes.append((user_id, enrollment_by_user[user_id], row, entry))
+    changes = _changes(session_id, clean, enrollment_by_user)
 
     new_version = version + 1
     now = utcnow()
@@ -376,23 +365,17 @@ def save_roster(
     if submission_key is not None:
         db.session.add(RosterSubmission(key=submission_key, session_id=session_id, version=new_version))
 
-    changed_enrollments: set[int] = set()
-    written = []
-    for user_id, enrollment_id, row, entry in changes:
-        before = {"status": row.status, "note": row.note} if row else None
-        if row is None:
-            row = Attendance(session_id=session_id, enrollment_id=enrollment_id)
-            db.session.add(row)
-        row.status = entry.status
-        row.note = entry.note
-        row.roster_version = new_version
-        row.updated_at = now
-        row.updated_by_id = actor_id
-        written.append((user_id, row, before, entry))
-        changed_enrollments.add(enrollment_id)
-    # One flush for all rows (batched UPDATE/INSERT), then the audit events with the new ids:
-    # a fixed number of statements however many rows a roster changes.
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            written = _write_rows(session_id, changes, new_version, now, actor_id)
+    except IntegrityError:
+        # A participant's self check-in (which keeps the roster's version) inserted a row
+        # between our read and our write. The trainer's mark is the later word: read the rows
+        # again and write over the check-in, as if it had come a moment earlier.
+        changes = _changes(session_id, clean, enrollment_by_user)
+        with db.session.begin_nested():
+            written = _write_rows(session_id, changes, new_version, now, actor_id)
+    changed_enrollments = {row.enrollment_id for _user_id, row, _before, _entry in written}
     for user_id, row, before, entry in written:
         record(
             "attendance.recorded" if before is None else "attendance.changed",
@@ -412,6 +395,51 @@ def save_roster(
     kept.attendance_saved(db.session, series_id, version, changed_enrollments)
     signals.attendance_saved.send(session, changed_enrollment_ids=changed_enrollments)
     return SaveResult(version=new_version, changed_enrollment_ids=changed_enrollments)
+
+
+def _changes(
+    session_id: int, clean: Mapping[int, Entry], enrollment_by_user: Mapping[int, int]
+) -> list[tuple[int, int, Attendance | None, Entry]]:
+    """The entries that differ from the stored rows: (user, enrollment, stored row or None, entry)."""
+    existing = {
+        row.enrollment_id: row
+        for row in db.session.scalars(
+            select(Attendance).where(
+                Attendance.session_id == session_id, Attendance.enrollment_id.in_([enrollment_by_user[u] for u in clean])
+            )
+        )
+    }
+    changes = []
+    for user_id, entry in clean.items():
+        row = existing.get(enrollment_by_user[user_id])
+        if row is None or row.status != entry.status or row.note != entry.note:
+            changes.append((user_id, enrollment_by_user[user_id], row, entry))
+    return changes
+
+
+def _write_rows(
+    session_id: int,
+    changes: list[tuple[int, int, Attendance | None, Entry]],
+    version: int,
+    now: datetime,
+    actor_id: int | None,
+) -> list[tuple[int, Attendance, dict | None, Entry]]:
+    """Insert or update the changed rows with one flush (batched UPDATE/INSERT): a fixed number
+    of statements however many rows a roster changes. Returns (user, row, before, entry)."""
+    written = []
+    for user_id, enrollment_id, row, entry in changes:
+        before = {"status": row.status, "note": row.note} if row else None
+        if row is None:
+            row = Attendance(session_id=session_id, enrollment_id=enrollment_id)
+            db.session.add(row)
+        row.status = entry.status
+        row.note = entry.note
+        row.roster_version = version
+        row.updated_at = now
+        row.updated_by_id = actor_id
+        written.append((user_id, row, before, entry))
+    db.session.flush()
+    return written
 
 
 def sessions_recorded_counts(session_ids: Iterable[int]) -> dict[int, int]:

@@ -137,6 +137,10 @@ def _dispatch(app: Flask, name: str, kwargs: dict[str, Any]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy also calls after_commit when a savepoint is released; the change is not
+        # committed yet, and the outer transaction may still roll back.
+        return
     pending = session.info.pop(AFTER_COMMIT, None)
     for app, name, kwargs in pending or ():
         _dispatch(app, name, kwargs)
