@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import orjson
 from flask import current_app
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -110,4 +109,4 @@ def series_progress(series_id: int):
     # Read from the kept records and written with orjson: the schema above documents the shape
     # (tests compare both), but dumping 10,000 × 8 modules through marshmallow took seconds and
     # the standard json module half a second (bench: scale).
-    return current_app.response_class(orjson.dumps(kept.series_progress_json(series_id)), mimetype="application/json")
+    return current_app.response_class(kept.series_progress_body(series_id), mimetype="application/json")

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -500,16 +501,33 @@ def _reading(series_id: int, rows, at: datetime) -> tuple[int, dict[int, ModuleI
 def series_progress_json(series_id: int) -> list[dict]:
     """The whole-series progress API's items (``ParticipantProgressSchema``), built from the
     records without materialising progress objects."""
+    return list(_series_progress_items(series_id))
+
+
+# Items written per orjson call: small enough to stay in the CPU caches, large enough that the
+# calls cost nothing.
+BODY_CHUNK = 200
+
+
+def series_progress_body(series_id: int) -> bytes:
+    """The same items as one JSON array, written a few hundred at a time as they are made: the items are never
+    all in memory at once, so the cost stays linear in the participants (a list of 10,000 items
+    with 8 modules each first outgrew the CPU caches: 16 × the time of 1,000; bench: scale)."""
+    items = _series_progress_items(series_id)
+    parts = [orjson.dumps(chunk)[1:-1] for chunk in iter(lambda: list(islice(items, BODY_CHUNK)), [])]
+    return b"[" + b",".join(parts) + b"]"
+
+
+def _series_progress_items(series_id: int) -> Iterator[dict]:
     at = moment(None)
     rows = _record_rows(series_id, details=True)
     if not rows:
-        return []
+        return
     min_percent, info, language, fresh = _reading(series_id, rows, at)
-    items = []
     for row in rows:
         live = fresh.get(row[0])
         if live is not None:
-            items.append(_api_item_from_progress(live))
+            yield _api_item_from_progress(live)
             continue
         enrollment_id, series, user_id, name, _region_id, region, _bezirk, status, held, attended = row[:10]
         modules = []
@@ -536,7 +554,7 @@ def series_progress_json(series_id: int) -> list[dict]:
                 }
             )
         missing = orjson.loads(row[20])
-        items.append(
+        yield (
             {
                 "user_id": user_id,
                 "enrollment_id": enrollment_id,
@@ -554,7 +572,6 @@ def series_progress_json(series_id: int) -> list[dict]:
                 "missing": missing.get(language) or next(iter(missing.values()), []),
             }
         )
-    return items
 
 
 def _api_item_from_progress(item: ParticipantProgress) -> dict:
