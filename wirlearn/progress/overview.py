@@ -20,6 +20,7 @@ from wirlearn.attendance.models import Attendance
 from wirlearn.certificates.models import Certificate
 from wirlearn.core.changes import current_version
 from wirlearn.core.collation import sort_key
+from wirlearn.core.gcpause import collector_paused
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
@@ -320,7 +321,8 @@ def series_figures(series_id: int, rules: Rules, today: date | datetime | None =
     cached = cache.get(key)
     if cached is not None and cached[0] == version and cached[1].holds_at(now, now_utc):
         return cached[1]
-    figures = _compute_figures(series_id, rules, now, now_utc, from_records=True)
+    with collector_paused():
+        figures = _compute_figures(series_id, rules, now, now_utc, from_records=True)
     cache[key] = (version, figures)  # one entry per series and language: the newest
     return figures
 
