@@ -20,9 +20,11 @@ from wirlearn.programme.models import Session
 PROBLEM = "application/problem+json"
 
 
-def make_running(app, session_id: int, *, started_minutes_ago: int = 20, late_after: int | None = None) -> None:
+def make_running(
+    app, session_id: int, *, started_minutes_ago: int = 20, late_after: int | None = None, now: datetime | None = None
+) -> None:
     """Move a session so that it runs now (started ``started_minutes_ago`` minutes ago)."""
-    now = local_now()
+    now = now or local_now()
     start = now - timedelta(minutes=started_minutes_ago)
     end = now + timedelta(minutes=90)
     if start.date() != now.date():
@@ -156,11 +158,13 @@ def test_session_not_running_is_refused(app, client, coordinator, room):
     assert response.status_code == 422 and "zu Ende" in response.json["detail"]
 
 
-def test_late_after_the_series_minute(app, client, coordinator, room):
+def test_late_after_the_series_minute(app, client, coordinator, room, monkeypatch):
     _series, session_id = room
-    if local_now().hour == 0 and local_now().minute < 20:
-        pytest.skip("a session cannot have started 20 minutes ago on the same day")
-    make_running(app, session_id, started_minutes_ago=20, late_after=10)
+    # Noon today on the service's clock: a session can have started 20 minutes ago on the same
+    # day at any hour the suite runs (shortly after midnight too).
+    noon = datetime.combine(local_now().date(), datetime.min.time()).replace(hour=12)
+    monkeypatch.setattr("wirlearn.checkin.services.local_now", lambda: noon)
+    make_running(app, session_id, started_minutes_ago=20, late_after=10, now=noon)
     response = client.post(
         f"/api/v1/sessions/{session_id}/checkin", headers=bearer(client, coordinator), json={"token": token_at(app, session_id)}
     )
