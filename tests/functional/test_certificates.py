@@ -22,6 +22,7 @@ from wirlearn.assessments.services import AssessmentEntry, save_assessments
 from wirlearn.audit.models import AuditEvent
 from wirlearn.certificates import codes, pdf, services
 from wirlearn.certificates.models import Certificate, SigningKey
+from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.programme.models import Series
 
@@ -745,3 +746,23 @@ def test_batch_group_is_one_transaction_and_one_change(app, programme, coordinat
         assert [step.ok for step in steps] == [True, True]
         assert current_version() == before + 1
     assert certificate_count(app) == 2 and audit_actions(app) == ["certificate.issued", "certificate.issued"]
+
+
+def test_a_batch_with_a_retired_signing_key_issues_nothing_and_says_why_for_each(app, programme, coordinator, other_coordinator):
+    """The key is looked up once per group of the batch; when the configured key has been
+    retired (another key registered since), every certificate of the group reports the key
+    message, nothing is written, and the batch does not break off with an error page."""
+    from wirlearn.certificates import batch, keys
+
+    series = programme["main"]
+    make_eligible(app, series, coordinator)
+    make_eligible(app, series, other_coordinator)
+    with app.app_context():
+        configured = keys.signing_key()
+        db.session.commit()
+        db.session.execute(update(SigningKey).where(SigningKey.kid == configured.kid).values(retired_at=utcnow()))
+        db.session.commit()
+        steps = list(batch.issue_all(series.id, issued_by_id=None))
+    assert [step.ok for step in steps] == [False, False]
+    assert all("zurückgezogen" in step.message and configured.kid in step.message for step in steps)
+    assert certificate_count(app) == 0 and audit_actions(app) == []

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from wirlearn.certificates import keys
 from wirlearn.certificates.models import Certificate
 from wirlearn.certificates.services import CertificateError, issue_certificate
 from wirlearn.extensions import db
@@ -105,13 +106,14 @@ def issue_all(
         loaded = {progress.enrollment_id: progress for progress in progress_for_enrollments(c.enrollment_id for c in chunk)}
         for group in _chunks(chunk, GROUP):
             _open_transaction()
+            key = _group_key()
             steps = []
             for candidate in group:
                 if time_budget is not None and number > 0 and time.monotonic() - started > time_budget:
                     out_of_time = True
                     break
                 number += 1
-                steps.append(_issue_one(candidate, loaded.pop(candidate.enrollment_id, None), number, total, issued_by_id))
+                steps.append(_issue_one(candidate, loaded.pop(candidate.enrollment_id, None), number, total, issued_by_id, key))
             yield from _commit_group(steps)
             if out_of_time:
                 return
@@ -126,13 +128,24 @@ def _open_transaction() -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def _issue_one(candidate: Candidate, progress, number: int, total: int, issued_by_id: int | None) -> Step:
+def _group_key() -> keys.LoadedKey | None:
+    """The signing key, looked up (and registered) once per group in the group's transaction.
+    ``None`` when that fails: then each certificate looks it up itself and reports why not."""
+    try:
+        return keys.signing_key()
+    except (keys.SigningKeyError, OSError):  # a retired or unreadable key: each certificate says so
+        return None
+
+
+def _issue_one(
+    candidate: Candidate, progress, number: int, total: int, issued_by_id: int | None, key: keys.LoadedKey | None = None
+) -> Step:
     """Issue one certificate inside a savepoint, or roll everything of it back to the savepoint."""
     savepoint = db.session.begin_nested()
     try:
-        issued = issue_certificate(candidate.enrollment_id, issued_by_id=issued_by_id, progress=progress)
+        issued = issue_certificate(candidate.enrollment_id, issued_by_id=issued_by_id, progress=progress, key=key)
         savepoint.commit()
-    except CertificateError as error:
+    except (CertificateError, keys.SigningKeyError) as error:  # both say what to do, in German
         savepoint.rollback()
         return Step(number, total, candidate.name, False, message=str(error))
     except Exception:  # one broken certificate must not stop the batch; logged with traceback

@@ -157,9 +157,10 @@ def valid_certificate_for(enrollment_id: int) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.enrollment_id == enrollment_id, Certificate.status == "valid"))
 
 
-def _sign_and_check(snapshot: dict[str, Any], code: str) -> tuple[str, str]:
-    """Sign the credential and make the PDF once; raises before anything is written."""
-    key = keys.signing_key()
+def _sign_and_check(snapshot: dict[str, Any], code: str, key: keys.LoadedKey | None = None) -> tuple[str, str]:
+    """Sign the credential and make the PDF once; raises before anything is written. ``key``: the
+    signing key the caller already looked up in this transaction (a batch: once per group)."""
+    key = key or keys.signing_key()
     credential = signing.sign(signing.credential_claims(snapshot), key, kid=ids.key_url(key.kid, snapshot["issuer_url"]))
     from wirlearn.certificates import pdf  # reportlab only where a PDF is made (worker memory)
 
@@ -183,6 +184,7 @@ def issue_certificate(
     issued_by_id: int | None = None,
     progress=None,
     automatic: bool = False,
+    key: keys.LoadedKey | None = None,
 ) -> Issued:
     """Issue the certificate of one enrollment if the participant is eligible.
 
@@ -226,7 +228,7 @@ def issue_certificate(
         valid_until=valid_until,
         status_entry=entry,
     )
-    credential, kid = _sign_and_check(snapshot, code)
+    credential, kid = _sign_and_check(snapshot, code, key)
     certificate = Certificate(
         status_list_id=entry.list_id,
         status_index=entry.index,
