@@ -313,10 +313,10 @@ class KeptProgress:
             self.eligible,
             self.reachable,
             self.module_results,
-        ) = row[:16]
+        ) = row[:KEPT_FIELDS]
         # The module list and the sentences: read with the row for the API, else for the rows
         # a page shows (load_details), so the overview reads 10,000 narrow rows.
-        self._modules_json, self._missing = (row[19], row[20]) if len(row) > 19 else (None, None)
+        self._modules_json, self._missing = (row[MODULES], row[MISSING]) if len(row) > MODULES else (None, None)
         self._module_info = module_info
         self.min_attendance_percent = min_attendance_percent
         self._language = language
@@ -411,30 +411,45 @@ def load_details(items: Iterable[KeptProgress | ParticipantProgress]) -> None:
             waiting[enrollment_id]._modules_json, waiting[enrollment_id]._missing = modules, missing
 
 
+# What a record row holds, in order: the 16 fields of ``KeptProgress`` (same names), what tells
+# whether the record is current, then (``details``) the module list and the sentences. Rows are
+# plain tuples read by position (10,000 of them per series); the positions below are derived
+# from this one list.
+RECORD_COLUMNS = (
+    ("enrollment_id", Enrollment.id),
+    ("series_id", Enrollment.series_id),
+    ("user_id", Enrollment.user_id),
+    ("name", User.display_name),
+    ("region_id", Region.id),
+    ("region", Region.name),
+    ("regierungsbezirk", Region.regierungsbezirk),
+    ("enrollment_status", ProgressRecord.enrollment_status),
+    ("sessions_held", ProgressRecord.sessions_held),
+    ("sessions_attended", ProgressRecord.sessions_attended),
+    ("sessions_upcoming", ProgressRecord.sessions_upcoming),
+    ("sessions_unrecorded", ProgressRecord.sessions_unrecorded),
+    ("attendance_met", ProgressRecord.attendance_met),
+    ("eligible", ProgressRecord.eligible),
+    ("reachable", ProgressRecord.reachable),
+    ("module_results", ProgressRecord.module_results),
+    ("status_now", Enrollment.status),
+    ("computed_at", ProgressRecord.computed_at),
+    ("valid_until", ProgressRecord.valid_until),
+    ("modules", ProgressRecord.modules),
+    ("missing", ProgressRecord.missing),
+)
+_AT = {name: position for position, (name, _column) in enumerate(RECORD_COLUMNS)}
+KEPT_FIELDS = _AT["module_results"] + 1  # the first 16 columns are KeptProgress's fields
+(ENROLLMENT_ID, NAME, ENROLLMENT_STATUS, ELIGIBLE, REACHABLE) = (
+    _AT[name] for name in ("enrollment_id", "name", "enrollment_status", "eligible", "reachable")
+)
+(STATUS_NOW, COMPUTED_AT, VALID_UNTIL, MODULES, MISSING) = (
+    _AT[name] for name in ("status_now", "computed_at", "valid_until", "modules", "missing")
+)
+
+
 def _record_rows(series_id: int, *, details: bool = False, ordered: bool = True):
-    columns = [
-        Enrollment.id,
-        Enrollment.series_id,
-        Enrollment.user_id,
-        User.display_name,
-        Region.id,
-        Region.name,
-        Region.regierungsbezirk,
-        ProgressRecord.enrollment_status,
-        ProgressRecord.sessions_held,
-        ProgressRecord.sessions_attended,
-        ProgressRecord.sessions_upcoming,
-        ProgressRecord.sessions_unrecorded,
-        ProgressRecord.attendance_met,
-        ProgressRecord.eligible,
-        ProgressRecord.reachable,
-        ProgressRecord.module_results,
-        Enrollment.status,
-        ProgressRecord.computed_at,
-        ProgressRecord.valid_until,
-    ]
-    if details:
-        columns += [ProgressRecord.modules, ProgressRecord.missing]
+    columns = [column for _name, column in RECORD_COLUMNS[: MODULES if not details else len(RECORD_COLUMNS)]]
     query = (
         select(*columns)
         .join(User, User.id == Enrollment.user_id)
@@ -445,14 +460,19 @@ def _record_rows(series_id: int, *, details: bool = False, ordered: bool = True)
     # Core, not the ORM: 10,000 plain tuples without ORM row processing.
     rows = db.session.connection().execute(query).all()
     if ordered:  # German order (core.collation), not the database's
-        rows.sort(key=lambda row: (sort_key(row[3]), row[0]))
+        rows.sort(key=lambda row: (sort_key(row[NAME]), row[ENROLLMENT_ID]))
     return rows
 
 
 def _is_current(row, at: datetime) -> bool:
-    status_now, computed_at, valid_until = row[16], row[17], row[18]
+    status_now, computed_at, valid_until = row[STATUS_NOW], row[COMPUTED_AT], row[VALID_UNTIL]
     # A record whose enrollment status differs was written before a change no hook announced.
-    return computed_at is not None and computed_at <= at and (valid_until is None or at < valid_until) and status_now == row[7]
+    return (
+        computed_at is not None
+        and computed_at <= at
+        and (valid_until is None or at < valid_until)
+        and status_now == row[ENROLLMENT_STATUS]
+    )
 
 
 def module_info(series_id: int) -> dict[int, ModuleInfo]:
@@ -485,7 +505,7 @@ def progress_for_series(
     if not rows:
         return []
     min_percent, info, language, fresh = _reading(series_id, rows, at)
-    return [fresh[row[0]] if row[0] in fresh else KeptProgress(row, info, min_percent, language) for row in rows]
+    return [fresh.get(row[ENROLLMENT_ID]) or KeptProgress(row, info, min_percent, language) for row in rows]
 
 
 def _reading(series_id: int, rows, at: datetime) -> tuple[int, dict[int, ModuleInfo], str, dict]:
@@ -493,7 +513,7 @@ def _reading(series_id: int, rows, at: datetime) -> tuple[int, dict[int, ModuleI
     reader's language, and progress computed afresh for every record not current at ``at``."""
     min_percent = db.session.scalar(select(Series.min_attendance_percent).where(Series.id == series_id))
     language = str(get_locale() or current_app.config["LANGUAGES"][0])
-    stale = [row[0] for row in rows if not _is_current(row, at)]
+    stale = [row[ENROLLMENT_ID] for row in rows if not _is_current(row, at)]
     fresh = {item.enrollment_id: item for item in progress_for_enrollments(stale, today=at)} if stale else {}
     return min_percent, module_info(series_id), language, fresh
 
@@ -525,13 +545,13 @@ def _series_progress_items(series_id: int) -> Iterator[dict]:
         return
     min_percent, info, language, fresh = _reading(series_id, rows, at)
     for row in rows:
-        live = fresh.get(row[0])
+        live = fresh.get(row[ENROLLMENT_ID])
         if live is not None:
             yield _api_item_from_progress(live)
             continue
         enrollment_id, series, user_id, name, _region_id, region, _bezirk, status, held, attended = row[:10]
         modules = []
-        for number, entry in enumerate(orjson.loads(row[19]), start=1):
+        for number, entry in enumerate(orjson.loads(row[MODULES]), start=1):
             module_id, m_held, m_attended, m_upcoming, _unrecorded, total, assessment, state, points, _attempts = entry
             module = info.get(module_id)
             if module is None:
@@ -553,7 +573,7 @@ def _series_progress_items(series_id: int) -> Iterator[dict]:
                     "points": None if points is None else float(points),
                 }
             )
-        missing = orjson.loads(row[20])
+        missing = orjson.loads(row[MISSING])
         yield (
             {
                 "user_id": user_id,
@@ -567,8 +587,8 @@ def _series_progress_items(series_id: int) -> Iterator[dict]:
                 "sessions_attended": attended,
                 "min_attendance_percent": min_percent,
                 "modules": modules,
-                "eligible": row[13],
-                "reachable": row[14],
+                "eligible": row[ELIGIBLE],
+                "reachable": row[REACHABLE],
                 "missing": missing.get(language) or next(iter(missing.values()), []),
             }
         )
