@@ -62,9 +62,9 @@ def test_a_repeat_view_reuses_the_figures_and_a_change_elsewhere_shows_at_once(a
     page = _overview_page(client, series.id)
     assert "davon 1 ausgeschieden" not in page
     cache = app.extensions[overview.FIGURES_CACHE]
-    (first,) = [figures for _version, figures in cache.values()]
+    (first,) = [entry[1] for entry in cache.values()]
     _overview_page(client, series.id)
-    (again,) = [figures for _version, figures in cache.values()]
+    (again,) = [entry[1] for entry in cache.values()]
     assert again is first  # nothing changed: not computed again
 
     # Another request (here: another session, as another worker would) withdraws Bernd.
@@ -73,7 +73,7 @@ def test_a_repeat_view_reuses_the_figures_and_a_change_elsewhere_shows_at_once(a
         db.session.commit()
     page = _overview_page(client, series.id)
     assert "davon 1 ausgeschieden" in page
-    (fresh,) = [figures for _version, figures in cache.values()]
+    (fresh,) = [entry[1] for entry in cache.values()]
     assert fresh is not first
     assert fresh.counts.withdrawn == 1
 

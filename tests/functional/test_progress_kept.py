@@ -302,3 +302,89 @@ def test_rows_written_without_the_hook_are_kept_at_the_commit(app, factory, coor
         record = db.session.get(ProgressRecord, enrollment_id)
         assert record.sessions_attended == 1
         _compare(series.id)
+
+
+# The overview's figures after a write re-read only what changed (overview._rows_from_records):
+# the writes above, and renames and moves between regions, which no record holds.
+OVERVIEW_WRITES = st.one_of(
+    WRITES,
+    st.tuples(st.just("rename"), st.integers(0, 3), st.sampled_from(("Zora Zander", "Ärne Äbel", "Aaron Abt"))),
+    st.tuples(st.just("region"), st.integers(0, 3), st.integers(0, 3)),
+)
+
+
+def _apply_to_overview(write, world) -> None:
+    from wirlearn.auth.models import User
+    from wirlearn.programme.models import Region
+
+    kind, index, value = write
+    users = world[1]
+    if kind == "rename":
+        db.session.get(User, users[index].id).display_name = value
+    elif kind == "region":
+        regions = list(db.session.scalars(select(Region.id).order_by(Region.id).limit(4)))
+        db.session.get(User, users[index].id).region_id = regions[value % len(regions)]
+    else:
+        _apply(write, world)
+
+
+def _overview_rows(figures) -> list[tuple]:
+    return [
+        (
+            row.progress.enrollment_id,
+            row.status,
+            row.certificate,
+            *(getattr(row.progress, name) for name in PARTICIPANT_FIELDS),
+            tuple(tuple(getattr(module, name) for name in MODULE_FIELDS) for module in row.progress.modules),
+        )
+        for row in figures.rows
+    ]
+
+
+@SETTINGS
+@given(writes=st.lists(OVERVIEW_WRITES, min_size=1, max_size=8))
+def test_overview_figures_after_writes_equal_figures_read_from_every_record(app, factory, writes):
+    from wirlearn.core.timeutil import utcnow
+    from wirlearn.progress import overview
+    from wirlearn.progress.services import Rules, moment
+
+    world = _world(app, factory)
+    series_id = world[0]
+    with app.test_request_context():
+        app.extensions.pop(overview.FIGURES_CACHE, None)
+        overview.series_figures(series_id, Rules.of(db.session.get(Series, series_id)))  # the worker's first view
+        for write in writes:
+            _apply_to_overview(write, world)
+            db.session.commit()
+            rules = Rules.of(db.session.get(Series, series_id))
+            kept_figures = overview.series_figures(series_id, rules)  # from the previous figures and what changed
+            full, _memo = overview._figures(series_id, rules, moment(None), utcnow(), from_records=True)
+            assert _overview_rows(kept_figures) == _overview_rows(full), write
+            assert kept_figures.counts == full.counts
+            assert kept_figures.modules == full.modules and kept_figures.sessions == full.sessions
+            assert kept_figures.uncovered_regions == full.uncovered_regions
+
+
+def test_an_overview_after_one_write_reads_only_the_record_that_changed(app, factory, trainer, coordinator, other_coordinator):
+    """The worker's figures are not rebuilt from all records after a write: the changed
+    participant's record is read again, the others are taken over as they were."""
+    from wirlearn.progress import overview
+    from wirlearn.progress.services import Rules
+
+    series = factory.series(trainers=(trainer,), coordinators=(coordinator, other_coordinator))
+    with app.test_request_context():
+        kept.refresh(db.session, series.id)
+        db.session.commit()
+        app.extensions.pop(overview.FIGURES_CACHE, None)
+        rules = Rules.of(db.session.get(Series, series.id))
+        before = {row.progress.enrollment_id: row for row in overview.series_figures(series.id, rules).rows}
+        changed = db.session.scalar(
+            select(Enrollment).where(Enrollment.series_id == series.id, Enrollment.user_id == coordinator.id)
+        )
+        changed_id = changed.id
+        programme.set_enrollment_status(changed, "withdrawn")
+        db.session.commit()
+        after = {row.progress.enrollment_id: row for row in overview.series_figures(series.id, rules).rows}
+    assert after[changed_id] is not before[changed_id] and after[changed_id].progress.withdrawn
+    (other,) = set(after) - {changed_id}
+    assert after[other] is before[other]  # taken over, not read again

@@ -30,7 +30,8 @@ only stores what it said and reads it back:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
@@ -40,7 +41,7 @@ from typing import Any
 import orjson
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from sqlalchemy import event, func, select
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from wirlearn import signals
@@ -246,7 +247,12 @@ def _upsert(session: OrmSession, rows: list[dict]) -> None:
     statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.enrollment_id],
-        set_={column.name: statement.excluded[column.name] for column in table.columns if column.name != "enrollment_id"},
+        set_={
+            column.name: statement.excluded[column.name]
+            for column in table.columns
+            if column.name not in ("enrollment_id", "revision")
+        }
+        | {"revision": table.c.revision + 1},
     )
     session.execute(statement, rows)
 
@@ -435,6 +441,7 @@ RECORD_COLUMNS = (
     ("status_now", Enrollment.status),
     ("computed_at", ProgressRecord.computed_at),
     ("valid_until", ProgressRecord.valid_until),
+    ("revision", ProgressRecord.revision),
     ("modules", ProgressRecord.modules),
     ("missing", ProgressRecord.missing),
 )
@@ -443,20 +450,26 @@ KEPT_FIELDS = _AT["module_results"] + 1  # the first 16 columns are KeptProgress
 (ENROLLMENT_ID, NAME, ENROLLMENT_STATUS, ELIGIBLE, REACHABLE) = (
     _AT[name] for name in ("enrollment_id", "name", "enrollment_status", "eligible", "reachable")
 )
-(STATUS_NOW, COMPUTED_AT, VALID_UNTIL, MODULES, MISSING) = (
-    _AT[name] for name in ("status_now", "computed_at", "valid_until", "modules", "missing")
+(STATUS_NOW, COMPUTED_AT, VALID_UNTIL, REVISION, MODULES, MISSING, REGION_ID) = (
+    _AT[name] for name in ("status_now", "computed_at", "valid_until", "revision", "modules", "missing", "region_id")
 )
 
 
-def _record_rows(series_id: int, *, details: bool = False, ordered: bool = True):
-    columns = [column for _name, column in RECORD_COLUMNS[: MODULES if not details else len(RECORD_COLUMNS)]]
-    query = (
+def _series_rows_query(series_id: int, columns: list) -> Select:
+    return (
         select(*columns)
         .join(User, User.id == Enrollment.user_id)
         .outerjoin(Region, Region.id == User.region_id)
         .outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id)
         .where(Enrollment.series_id == series_id)
     )
+
+
+def _record_rows(series_id: int, *, details: bool = False, ordered: bool = True, only: Collection[int] | None = None):
+    columns = [column for _name, column in RECORD_COLUMNS[: MODULES if not details else len(RECORD_COLUMNS)]]
+    query = _series_rows_query(series_id, columns)
+    if only is not None:
+        query = query.where(Enrollment.id.in_(sorted(only)))
     # Core, not the ORM: 10,000 plain tuples without ORM row processing.
     rows = db.session.connection().execute(query).all()
     if ordered:  # German order (core.collation), not the database's
@@ -473,6 +486,57 @@ def _is_current(row, at: datetime) -> bool:
         and (valid_until is None or at < valid_until)
         and status_now == row[ENROLLMENT_STATUS]
     )
+
+
+# -- what changed since a series was read (the overview's per-worker figures) -----------------
+
+FINGERPRINT_FIELDS = ("revision", "name", "region_id", "status_now")
+
+
+def _fingerprint(row) -> tuple:
+    """What a record row's participant looks like to the overview, without reading the record:
+    the record's revision (raised by every write), the name, the region and the enrollment
+    status (a record written before a change no hook announced has the old one)."""
+    return (row[REVISION], row[NAME], row[REGION_ID], row[STATUS_NOW])
+
+
+def fingerprints(series_id: int) -> dict[int, tuple]:
+    """Per enrollment of the series its ``_fingerprint``, in one narrow query."""
+    columns = [dict(RECORD_COLUMNS)["enrollment_id"], *(dict(RECORD_COLUMNS)[name] for name in FINGERPRINT_FIELDS)]
+    return {row[0]: tuple(row[1:]) for row in db.session.connection().execute(_series_rows_query(series_id, columns))}
+
+
+@dataclass(frozen=True)
+class SeriesRead:
+    """A series' progress as read from its records, with what tells later whether it changed."""
+
+    items: list
+    fingerprints: dict[int, tuple]
+    rules: tuple  # the series' minimum and its modules as the records were read with them
+    complete: bool  # every item came from a current record (none computed afresh)
+
+
+def reading_key(series_id: int) -> tuple:
+    """The series' minimum and modules: what ``KeptProgress`` objects read besides the record."""
+    min_percent = db.session.scalar(select(Series.min_attendance_percent).where(Series.id == series_id))
+    return (min_percent, _info_key(module_info(series_id)))
+
+
+def _info_key(info: dict[int, ModuleInfo]) -> tuple:
+    return tuple(
+        (module_id, *(getattr(module, name) for name in ModuleInfo.__slots__)) for module_id, module in sorted(info.items())
+    )
+
+
+def read_series(series_id: int, at: datetime, only: Collection[int] | None = None) -> SeriesRead:
+    """Progress of a series' enrollments (``only`` these) from the records, unordered, with their
+    fingerprints; records not current at ``at`` are computed afresh (then ``complete`` is False)."""
+    rows = _record_rows(series_id, ordered=False, only=only)
+    if not rows:
+        return SeriesRead([], {}, reading_key(series_id), True)
+    min_percent, info, language, fresh = _reading(series_id, rows, at)
+    items = [fresh.get(row[ENROLLMENT_ID]) or KeptProgress(row, info, min_percent, language) for row in rows]
+    return SeriesRead(items, {row[ENROLLMENT_ID]: _fingerprint(row) for row in rows}, (min_percent, _info_key(info)), not fresh)
 
 
 def module_info(series_id: int) -> dict[int, ModuleInfo]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import BigInteger, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wirlearn.extensions import db
@@ -41,3 +41,6 @@ class ProgressRecord(db.Model):
     # the record is out of date (a session moved from "to come" to "ended") until refreshed.
     computed_at: Mapped[datetime]
     valid_until: Mapped[datetime | None]
+    # Raised by every write of the record: the overview's per-worker figures re-read only the
+    # records whose revision differs from the one they were built from.
+    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

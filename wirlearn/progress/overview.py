@@ -319,11 +319,15 @@ def series_figures(series_id: int, rules: Rules, today: date | datetime | None =
     cache = current_app.extensions.setdefault(FIGURES_CACHE, {})
     key = (series_id, str(get_locale()))  # the "what is missing" sentences are in the reader's language
     cached = cache.get(key)
-    if cached is not None and cached[0] == version and cached[1].holds_at(now, now_utc):
-        return cached[1]
+    if cached is not None and cached[1].holds_at(now, now_utc):
+        if cached[0] == version:
+            return cached[1]
+        previous = cached[2]  # something changed somewhere: re-read only what changed
+    else:
+        previous = None  # a session ended or a certificate expired since: read everything
     with collector_paused():
-        figures = _compute_figures(series_id, rules, now, now_utc, from_records=True)
-    cache[key] = (version, figures)  # one entry per series and language: the newest
+        figures, memo = _figures_with_memo(series_id, rules, now, now_utc, previous)
+    cache[key] = (version, figures, memo)  # one entry per series and language: the newest
     return figures
 
 
@@ -357,22 +361,114 @@ def _session_counts(series_id: int, sessions: list[Session], rows: list[Row]) ->
     return per_session
 
 
+@dataclass(frozen=True)
+class _Memo:
+    """What the figures of a series were built from, so that after a write only the participants
+    whose record, name, region, enrollment status or certificate changed are read again."""
+
+    fingerprints: dict[int, tuple]  # enrollment → kept.fingerprints() value
+    reading: tuple  # kept.reading_key(): the series' minimum and modules
+    regions: tuple  # every region's id, name and Regierungsbezirk
+    certificates: dict[int, tuple]  # enrollment → _certificate_key()
+    rows: tuple[Row, ...]  # in the overview's order (German order of names)
+
+
+# A write that touches more participants than this rebuilds the figures from every record.
+INCREMENTAL_LIMIT = 1000
+
+
+def _certificate_key(certificate: Certificate | None) -> tuple | None:
+    if certificate is None:
+        return None
+    return (
+        certificate.id,
+        certificate.status,
+        certificate.code,
+        certificate.issued_at,
+        certificate.valid_until,
+        certificate.revoked_at,
+    )
+
+
+def _regions() -> list[tuple[int, str, str | None]]:
+    return sorted(db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk)).all(), key=lambda r: sort_key(r[1]))
+
+
+def _row(progress, certificates: dict[int, Certificate], now_utc: datetime) -> Row:
+    state = certificate_state(progress, certificates.get(progress.enrollment_id), now_utc)
+    return Row(progress, participant_status(progress, state), state)
+
+
+def _in_name_order(rows) -> list[Row]:
+    # German order of names (core.collation); rows come from the records unordered.
+    return sorted(rows, key=lambda row: (sort_key(row.progress.name), row.progress.enrollment_id))
+
+
+def _rows_from_records(
+    series_id: int, now: datetime, now_utc: datetime, certificates: dict[int, Certificate], regions: list, previous
+) -> tuple[list[Row], _Memo | None]:
+    """Every participant's row from the kept records. With ``previous`` (the memo of the figures
+    this worker built last for the series) only the participants that changed since are read;
+    everything else is taken over. Returns the rows and the memo for next time (``None`` when a
+    record was not current: then the next view reads everything again)."""
+    certificate_keys = {enrollment_id: _certificate_key(c) for enrollment_id, c in certificates.items()}
+    regions_key = tuple(tuple(region) for region in regions)
+    if previous is not None and previous.regions == regions_key:
+        current = kept.fingerprints(series_id)
+        reading = kept.reading_key(series_id)
+        changed = {eid for eid, fingerprint in current.items() if previous.fingerprints.get(eid) != fingerprint}
+        if reading == previous.reading and len(changed) <= INCREMENTAL_LIMIT:
+            read = kept.read_series(series_id, now, only=changed) if changed else None
+            if read is None or (read.complete and read.rules == reading):
+                fresh = {item.enrollment_id: item for item in read.items} if read else {}
+                rows, renamed = [], False
+                for row in previous.rows:
+                    enrollment_id = row.progress.enrollment_id
+                    if enrollment_id not in current:
+                        continue  # the enrollment is gone
+                    if enrollment_id in fresh:
+                        progress = fresh.pop(enrollment_id)
+                        renamed = renamed or progress.name != row.progress.name
+                        rows.append(_row(progress, certificates, now_utc))
+                    elif certificate_keys.get(enrollment_id) != previous.certificates.get(enrollment_id):
+                        rows.append(_row(row.progress, certificates, now_utc))
+                    else:
+                        rows.append(row)
+                rows.extend(_row(progress, certificates, now_utc) for progress in fresh.values())  # new enrollments
+                if renamed or fresh:
+                    rows = _in_name_order(rows)
+                return rows, _Memo(current, reading, regions_key, certificate_keys, tuple(rows))
+    read = kept.read_series(series_id, now)
+    rows = _in_name_order(_row(progress, certificates, now_utc) for progress in read.items)
+    memo = _Memo(read.fingerprints, read.rules, regions_key, certificate_keys, tuple(rows)) if read.complete else None
+    return rows, memo
+
+
 def _compute_figures(
     series_id: int, rules: Rules, now: datetime, now_utc: datetime, *, from_records: bool = False
 ) -> SeriesFigures:
     """``from_records``: read the kept progress records (the present moment); otherwise compute
     everyone's progress at ``now`` (a moment in the past or future, as tests ask)."""
-    participants = (
-        kept.progress_for_series(series_id, now, ordered=False) if from_records else progress_for_series(series_id, today=now)
-    )
+    return _figures(series_id, rules, now, now_utc, from_records=from_records)[0]
+
+
+def _figures_with_memo(
+    series_id: int, rules: Rules, now: datetime, now_utc: datetime, previous: _Memo | None
+) -> tuple[SeriesFigures, _Memo | None]:
+    return _figures(series_id, rules, now, now_utc, previous=previous, from_records=True)
+
+
+def _figures(
+    series_id: int, rules: Rules, now: datetime, now_utc: datetime, *, previous=None, from_records: bool = False
+) -> tuple[SeriesFigures, _Memo | None]:
     enrollment_ids = select(Enrollment.id).where(Enrollment.series_id == series_id)
     certificates = certificates_by_enrollment(enrollment_ids)
-    all_rows = []
-    for progress in participants:
-        state = certificate_state(progress, certificates.get(progress.enrollment_id), now_utc)
-        all_rows.append(Row(progress, participant_status(progress, state), state))
-    # German order of names (core.collation); rows come from the records unordered.
-    all_rows.sort(key=lambda row: (sort_key(row.progress.name), row.progress.enrollment_id))
+    regions = _regions()
+    memo = None
+    if from_records:
+        all_rows, memo = _rows_from_records(series_id, now, now_utc, certificates, regions, previous)
+    else:
+        all_rows = _in_name_order(_row(progress, certificates, now_utc) for progress in progress_for_series(series_id, today=now))
 
     modules = list(db.session.scalars(select(Module).where(Module.series_id == series_id).order_by(Module.position, Module.id)))
     numbers = {module.id: number for number, module in enumerate(modules, start=1)}
@@ -385,9 +481,6 @@ def _compute_figures(
         )
     )
     per_session = _session_counts(series_id, sessions, all_rows)
-    regions = sorted(
-        db.session.execute(select(Region.id, Region.name, Region.regierungsbezirk)).all(), key=lambda r: sort_key(r[1])
-    )
 
     active = [row for row in all_rows if row.status != STATUS_WITHDRAWN]
     by_status = Counter(row.status for row in all_rows)
@@ -451,7 +544,7 @@ def _compute_figures(
         for certificate in certificates.values()
         if certificate.status == "valid" and certificate.valid_until is not None and certificate.valid_until >= now_utc
     ]
-    return SeriesFigures(
+    figures = SeriesFigures(
         rows=tuple(all_rows),
         counts=counts,
         modules=module_summaries,
@@ -462,6 +555,7 @@ def _compute_figures(
         next_session_end=min(upcoming_ends, default=None),
         next_expiry=min(expiries, default=None),
     )
+    return figures, memo
 
 
 def series_overview(series_id: int, filters: Filters | None = None, today: date | datetime | None = None) -> Overview | None:
