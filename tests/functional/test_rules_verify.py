@@ -17,7 +17,7 @@ from tests.certificate_support import app_settings, enrollment_id, make_eligible
 from wirlearn.auth.models import User
 from wirlearn.certificates import codes, services
 from wirlearn.certificates.models import Certificate, SigningKey
-from wirlearn.core.timeutil import utcnow
+from wirlearn.core.timeutil import to_local, utcnow
 from wirlearn.extensions import db
 from wirlearn.verify import services as verify_services
 
@@ -212,3 +212,52 @@ def test_public_pages_are_html_never_indexed_and_never_stored(client, code):
         assert response.headers["Content-Type"] == "text/html; charset=utf-8", path
         assert response.headers["X-Robots-Tag"] == "noindex, nofollow, noarchive", path
         assert response.headers["Cache-Control"] == "no-store", path
+
+
+def test_a_page_seen_again_later_in_the_same_minute_is_not_rendered_again(app, client, code, monkeypatch):
+    """The page shows the check time to the minute: any two visits within one minute share it."""
+    from flask import template_rendered
+
+    start = utcnow().replace(second=0, microsecond=1)
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        pages = []
+        for moment in (start, start.replace(second=59, microsecond=999_999)):
+            monkeypatch.setattr(verify_services, "utcnow", lambda moment=moment: moment)
+            pages.append(page(client, f"/v/{code}"))
+    finally:
+        template_rendered.disconnect(record, app)
+    assert pages[0] == pages[1]
+    assert rendered == ["verify/certificate.html"]
+
+
+def test_a_record_changed_twice_shows_what_is_stored_at_this_visit(app, client, code, monkeypatch):
+    """Both changed records fail the same way ("Nicht bestätigt"); the page still shows the second."""
+    now = utcnow().replace(second=1, microsecond=0)
+    monkeypatch.setattr(verify_services, "utcnow", lambda: now)
+    for name in ("Mallory Muster", "Eve Beispiel"):
+        with app.app_context():
+            certificate = services.certificate_by_code(code)
+            changed = dict(certificate.snapshot) | {"holder_name": name}
+            db.session.execute(update(Certificate).where(Certificate.code == code).values(snapshot=changed))
+            db.session.commit()
+        html = page(client, f"/v/{code}")
+        assert heading(html) == "Nicht bestätigt" and name in html
+    assert "Mallory Muster" not in html
+
+
+def test_the_page_shows_the_day_of_issue_and_of_the_replacement(app, client, code, admin, monkeypatch):
+    with app.app_context():
+        issued = services.certificate_by_code(code).issued_at
+        new = services.reissue_certificate(code, issued_by_id=admin.id, holder_name="Ayşe Demir", link_successor=True).code
+        db.session.commit()
+        superseded = services.certificate_by_code(code).superseded_at
+    html = page(client, f"/v/{code}")
+    assert f"<dd>{to_local(issued):%d.%m.%Y}" in html
+    assert f"Am {to_local(superseded):%d.%m.%Y} wurde dafür ein neues Zertifikat ausgestellt" in html
+    assert heading(html) == f"Ersetzt durch {codes.grouped(new)}"
