@@ -110,35 +110,30 @@
   var lastProblems = [];
   var confirming = null;  // the session id whose "Verwerfen" waits for its confirmation
 
-  // ``hidden``: words only screen readers need (which session, which people).
-  function button(label, onClick, kind, hidden) {
+  // ``about``: which session and people, for screen readers; the name starts with what is
+  // written on the control, so speaking the visible label still finds it.
+  function button(label, onClick, kind, about) {
     var element = document.createElement("button");
     element.type = "button";
     element.className = "kern-btn kern-btn--" + (kind || "secondary") + " kern-btn--x-small";
     var span = document.createElement("span");
     span.className = "kern-label";
     span.textContent = label;
-    if (hidden) {
-      var extra = document.createElement("span");
-      extra.className = "visually-hidden";
-      extra.textContent = hidden;
-      span.appendChild(extra);
+    if (about) {
+      element.setAttribute("aria-label", label + about);
     }
     element.appendChild(span);
     element.addEventListener("click", onClick);
     return element;
   }
 
-  function link(label, href, hidden) {
+  function link(label, href, about) {
     var element = document.createElement("a");
     element.className = "kern-link";
     element.href = href;
     element.textContent = label;
-    if (hidden) {
-      var extra = document.createElement("span");
-      extra.className = "visually-hidden";
-      extra.textContent = hidden;
-      element.appendChild(extra);
+    if (about) {
+      element.setAttribute("aria-label", label + about);
     }
     return element;
   }
