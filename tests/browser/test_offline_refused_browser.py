@@ -146,11 +146,35 @@ def test_the_link_leads_to_the_roster_where_the_marks_are_entered_again(app, liv
         expect(roster_row(page, "Ayşe Yılmaz").get_by_label("anwesend", exact=True)).to_be_checked()
         expect(roster_row(page, "Đorđe Petrović")).to_have_count(0)
         expect(banner.get_by_role("link", name=re.compile("Zur Anwesenheitsliste"))).to_have_count(0)  # already here
+        assert_accessible(page, "roster with refused marks filled in again")
         with page.expect_navigation():
             page.get_by_role("button", name="Anwesenheit speichern").click()
         expect(page.get_by_text("Anwesenheit gespeichert (1 geänderter Eintrag).")).to_be_visible()
         assert saved_statuses(app, session_id)[0] == ["present"]
         assert kept_on_device(page) == []
         expect(banner).to_be_hidden()
+    finally:
+        context.close()
+
+
+def test_marks_for_a_session_that_is_gone_can_only_be_discarded(app, live_server, browser, trainer, seminar):  # noqa: F811
+    _series, session_id, _people = seminar
+    context = browser.new_context(locale="de-DE", **PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        open_roster_and_go_offline(page, live_server, trainer, session_id)
+        roster_row(page, "Ayşe Yılmaz").get_by_text("anwesend", exact=True).tap()
+        expect(page.locator(".offline-banner")).to_contain_text("1 Änderung wartet")
+        page.goto(f"{live_server}/training")
+        with app.app_context():
+            db.session.delete(db.session.get(Session, session_id))
+            db.session.commit()
+        context.set_offline(False)
+        item = page.locator(".offline-refused__item")
+        expect(item).to_contain_text("Grund: Diesen Termin gibt es nicht.", timeout=15_000)
+        # Its roster would not open any more: no link, only "Verwerfen".
+        expect(item.get_by_role("link")).to_have_count(0)
+        expect(item.get_by_role("button", name=re.compile("^Verwerfen: "))).to_be_visible()
     finally:
         context.close()
