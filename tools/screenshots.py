@@ -127,7 +127,7 @@ def main() -> None:
                     page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
                     print(f"wrote docs/img/{name}.png")
                 context.close()
-            seminar_shots(browser, base, app)
+            seminar_shots(browser, base, app, wanted)
             browser.close()
         server.shutdown()
 
@@ -178,13 +178,16 @@ def _signed_in(browser, base: str, width: int, height: int):
     return context, page
 
 
-def seminar_shots(browser, base: str, app) -> None:
-    """The self check-in screen and the roster without a network, at phone, tablet and desktop size."""
+def seminar_shots(browser, base: str, app, wanted: set[str] = frozenset()) -> None:
+    """The self check-in screen and the roster without a network, at phone, tablet and desktop
+    size; then a mark the server refused, in the banner on a phone."""
     session_id = _running_session(app)
     for suffix, (width, height) in (("phone", (390, 844)), ("tablet", (820, 1180)), ("desktop", (1366, 900))):
+        name = "checkin-trainer" if suffix == "desktop" else f"checkin-trainer-{suffix}"
+        if wanted and not wanted & {name, f"roster-offline-{suffix}"}:
+            continue
         context, page = _signed_in(browser, base, width, height)
         page.goto(f"{base}/termine/{session_id}/check-in")
-        name = "checkin-trainer" if suffix == "desktop" else f"checkin-trainer-{suffix}"
         page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
         print(f"wrote docs/img/{name}.png")
         page.goto(f"{base}/training")
@@ -200,6 +203,43 @@ def seminar_shots(browser, base: str, app) -> None:
         page.screenshot(path=str(OUT / f"roster-offline-{suffix}.png"), full_page=False)
         print(f"wrote docs/img/roster-offline-{suffix}.png")
         context.close()
+    if not wanted or "offline-refused-phone" in wanted:
+        refused_shot(browser, base, app, session_id)
+
+
+def refused_shot(browser, base: str, app, session_id: int) -> None:
+    """A mark made without a network for a session that meanwhile moved to tomorrow: the
+    server refuses it and the start page lists it with "Verwerfen" (the session moves back)."""
+    from datetime import timedelta
+
+    from wirlearn.extensions import db
+    from wirlearn.programme.models import Session
+
+    context, page = _signed_in(browser, base, 390, 844)
+    page.goto(f"{base}/training")
+    page.wait_for_selector("html[data-offline-ready]", state="attached", timeout=20_000)
+    page.goto(f"{base}/termine/{session_id}/anwesenheit")
+    context.set_offline(True)
+    page.reload()
+    page.locator(".roster-row").nth(12).get_by_text("anwesend", exact=True).click()
+    page.wait_for_selector(".offline-banner:not([hidden])")
+    page.goto(f"{base}/training")
+    with app.app_context():
+        session = db.session.get(Session, session_id)
+        session.date += timedelta(days=1)
+        db.session.commit()
+    try:
+        context.set_offline(False)
+        page.wait_for_selector(".offline-refused:not([hidden])", timeout=20_000)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(OUT / "offline-refused-phone.png"), full_page=False)
+        print("wrote docs/img/offline-refused-phone.png")
+    finally:
+        context.close()
+        with app.app_context():
+            session = db.session.get(Session, session_id)
+            session.date -= timedelta(days=1)
+            db.session.commit()
 
 
 if __name__ == "__main__":

@@ -88,3 +88,16 @@ def test_page_script_writes_with_the_session_and_csrf_token_only(app, login, fac
     assert client.put(url, json=body, headers={"X-CSRFToken": "forged"}).status_code == 401
     saved = client.put(url, json=body, headers={"X-CSRFToken": token})
     assert saved.status_code == 200 and saved.json["changed_user_ids"] == [coordinator.id]
+
+
+def test_the_banner_texts_for_refused_marks_follow_the_page_language(client, login, trainer):
+    login(client, trainer)
+    german = client.get("/training").get_data(as_text=True)
+    assert 'data-text-refused-one="1 Änderung wurde abgelehnt"' in german
+    assert 'data-text-discard="Verwerfen"' in german and 'data-text-roster="Zur Anwesenheitsliste"' in german
+    assert 'data-text-status-late="verspätet"' in german
+    client.post("/sprache", data={"lang": "en"})
+    english = client.get("/training").get_data(as_text=True)
+    assert 'data-text-refused-one="1 change was refused"' in english
+    assert 'data-text-discard="Discard"' in english and 'data-text-status-late="late"' in english
+    assert 'data-text-pending-many="{n} changes waiting to be sent"' in english

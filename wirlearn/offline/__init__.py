@@ -11,3 +11,4 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.after_request(views.clear_device_on_sign_out)
+    app.jinja_env.globals["offline_status_texts"] = views.status_texts

@@ -61,6 +61,13 @@ def manifest():
     )
 
 
+def status_texts() -> dict[str, str]:
+    """The attendance statuses in the page's language, for naming refused marks in the banner."""
+    from wirlearn.attendance.services import STATUSES, status_label
+
+    return {status: status_label(status) for status in STATUSES}
+
+
 def clear_device_on_sign_out(response: Response) -> Response:
     """Signing out removes the kept pages, the waiting marks and the service worker from the
     device (Clear-Site-Data; browsers without it get the worker's own clean-up message)."""

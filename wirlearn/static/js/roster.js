@@ -4,7 +4,9 @@
 // - The save button is disabled after the first click (the server records a double submit
 //   once anyway).
 // - Without a network the marks are kept on the device (offline.js) and come back when the
-//   page is opened again; a list another trainer saved meanwhile opens the usual conflict view.
+//   page is opened again; a list another trainer saved meanwhile opens the usual conflict view;
+//   marks the server refused are filled in again (where the person is still listed) to be
+//   checked and saved online.
 // - The focused control is scrolled clear of the sticky save bar (WCAG 2.2 SC 2.4.11).
 (function () {
   "use strict";
@@ -86,7 +88,9 @@
       var origStatus = field("orig-status-" + uid).value;
       var origNote = field("orig-note-" + uid).value;
       if (status && (status !== origStatus || note !== origNote)) {
-        marks[uid] = { status: status, note: note, origStatus: origStatus, origNote: origNote };
+        // The name goes along, so a refusal can say whose marks it was about on any page.
+        var name = row.querySelector(".roster-row__name");
+        marks[uid] = { status: status, note: note, origStatus: origStatus, origNote: origNote, name: name ? name.textContent.trim() : "" };
       }
     });
     return marks;
@@ -98,6 +102,11 @@
     }
     var marks = changedMarks();
     return offline.get(sessionId).then(function (entry) {
+      if (entry && entry.refused) {
+        // Marks the server refused were filled into this form; what the form holds now is a
+        // new attempt, made on this page's version of the list.
+        entry = null;
+      }
       if (!Object.keys(marks).length) {
         return entry ? offline.remove(sessionId) : null;
       }
@@ -171,7 +180,7 @@
         return;
       }
       apply(entry);
-      offlineNote.textContent = form.getAttribute("data-kept-text");
+      offlineNote.textContent = form.getAttribute(entry.refused ? "data-refused-text" : "data-kept-text");
       offlineNote.hidden = false;
     });
     window.addEventListener("offline", keepOnDevice);
@@ -184,8 +193,19 @@
           window.location.reload();
         } else if (pair[1] === "conflict") {
           showConflict(pair[0]);
+        } else if (pair[1] === "refused") {
+          offlineNote.textContent = form.getAttribute("data-refused-text");
+          offlineNote.hidden = false;
         }
       });
+    });
+    // Refused marks discarded in the banner: the form shows the saved list again.
+    document.addEventListener("wirlearn:discarded", function (event) {
+      if (event.detail.sessionId === sessionId) {
+        form.reset();
+        updateCount();
+        offlineNote.hidden = true;
+      }
     });
   }
 
