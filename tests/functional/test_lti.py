@@ -463,6 +463,22 @@ def test_two_launches_begun_at_once_in_one_browser_both_work(app, client, fake_p
     assert refusal_reasons(app) == []
 
 
+def test_the_refusal_of_a_foreign_browser_shows_in_the_platforms_frame_only(app, client, fake_platform):
+    """Safari keeps no cookie in the frame: the refusal saying what to do must show there."""
+    fake_platform.register(app)
+    params = fake_platform.auth_params(fake_platform.login(client))
+    token = fake_platform.sign(fake_platform.claims(params["nonce"]))
+    framed = app.test_client(use_cookies=False)
+    refused = framed.post("/lti/launch", data={"id_token": token, "state": params["state"]})
+    assert refused.status_code == 400 and "in einem neuen Fenster" in refused.get_data(as_text=True)
+    assert f"frame-ancestors 'self' {fake_platform.base}" in refused.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in refused.headers
+    # A launch no platform can be named for stays unframeable.
+    unknown = framed.post("/lti/launch", data={"id_token": token, "state": "never-issued"})
+    assert "frame-ancestors 'none'" in unknown.headers["Content-Security-Policy"]
+    assert unknown.headers["X-Frame-Options"] == "DENY"
+
+
 def _forged_from_the_state(state: str) -> str:
     import hashlib
 
@@ -525,6 +541,9 @@ def test_a_browser_that_blocks_the_cookie_in_the_frame_gets_a_new_window_link(ap
     handoff = urlsplit(response.headers["Location"]).path
     page = follow(framed, response)
     assert page.status_code == 200 and "In neuem Fenster öffnen" in page.get_data(as_text=True)
+    # Shown in the platform's frame, where the browser dropped the session: framing allowed there.
+    assert f"frame-ancestors 'self' {fake_platform.base}" in page.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in page.headers
     window = app.test_client()  # the new window: the same link, first-party
     assert follow(window, window.get(handoff)).request.path == "/mein-fortschritt"
     assert window.get(handoff).status_code == 410  # spent once it worked

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -36,6 +37,15 @@ from wirlearn.lti.models import LtiContext, LtiLaunch, LtiPlatform, LtiScore, Lt
 bp = Blueprint("lti", __name__)
 
 FRAME_KEY = "lti_frame"  # the platform origin that may frame this session's pages
+PAGE_FRAME_KEY = "lti_page_frame"  # (in g) the platform origin that may frame this one page
+
+
+def frame_this_page(platform: LtiPlatform | None) -> None:
+    """Let the platform show this page in its frame although no launched session exists (a
+    refused launch, the new-window offer): that is where it was asked for, and a browser that
+    keeps no cookie in the frame would otherwise show an empty frame instead of what to do."""
+    if platform is not None:
+        g.setdefault(PAGE_FRAME_KEY, platforms.origin(platform))
 
 
 def _refused(error: launch.LaunchError, status: int = 400):
@@ -43,6 +53,8 @@ def _refused(error: launch.LaunchError, status: int = 400):
     record("lti.launch_refused", "lti_platform", error.platform_id, after={"reason": error.reason})
     _spend_state()
     db.session.commit()
+    if error.platform_id is not None:
+        frame_this_page(db.session.get(LtiPlatform, error.platform_id))
     return make_response(render_template("lti/error.html", message=error.message, hint=error.hint), status)
 
 
@@ -145,6 +157,7 @@ def _sign_in(record_: LtiLaunch, user, token: str):
         # Signed in a moment ago, and the cookie did not come back: the browser blocks cookies
         # in the platform's frame. The same link works in a window of its own.
         db.session.rollback()
+        frame_this_page(record_.platform)
         return render_template("lti/new_window.html", token=token), 200
     start_session(user)
     session[FRAME_KEY] = platforms.origin(record_.platform)
