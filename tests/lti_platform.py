@@ -220,6 +220,16 @@ class FakePlatform:
             )
             return Response(page, mimetype="text/html")
 
+        @app.get("/course")
+        def course():
+            # A course page that shows the tool in a frame, as Moodle's "embedded" launch container.
+            page = (
+                "<!doctype html><html lang='de'><head><title>Kurs</title></head><body><h1>Kurs</h1>"
+                f"<iframe title='wirlearn' src='{html.escape(request.args['tool'])}' width='1000' height='700'></iframe>"
+                "</body></html>"
+            )
+            return Response(page, mimetype="text/html")
+
         @app.post("/token")
         def token():
             fake.token_requests.append(request.form.to_dict())

@@ -8,11 +8,13 @@ from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.browser.conftest import assert_accessible, screenshot, sign_in
 from tests.lti_platform import CLIENT_ID, DEPLOYMENT_ID, INSTRUCTOR, serve
+from wirlearn.audit.models import AuditEvent
 from wirlearn.extensions import db
-from wirlearn.lti.models import LtiUserLink
+from wirlearn.lti.models import LtiLaunch, LtiUserLink
 
 
 @pytest.fixture
@@ -60,6 +62,36 @@ def test_a_learner_launch_from_the_platform_lands_on_the_progress_page(
     assert len(auth[0]["state"]) >= 40 and len(auth[0]["nonce"]) >= 40
     screenshot(phone, "lti-learner-landing-390")
     assert_accessible(phone, "progress page after an LTI launch")
+
+
+def test_an_embedded_launch_is_accepted_cross_site_with_the_production_cookies(
+    app, live_server, page, fake_platform, coordinator, factory, trainer
+):
+    """The platform (127.0.0.1) shows wirlearn (localhost, another site) in a frame, with the
+    cookies of production: the launch's state cookie (Secure, SameSite=None, Partitioned) comes
+    back with the platform's cross-site form post inside the frame, so the launch is accepted.
+    (Chromium takes Secure cookies from http://localhost: testable without TLS.) This Chromium
+    blocks unpartitioned third-party cookies, so the launched session's cookie is not kept in
+    the frame and wirlearn offers the new window, which lands on the progress page."""
+    app.config["SESSION_COOKIE_SECURE"] = True
+    factory.series(trainers=(trainer,), coordinators=(coordinator,))
+    platform_id = fake_platform.register(app)
+    _link(app, platform_id, "moodle-user-7", coordinator.id)
+    tool = live_server.replace("127.0.0.1", "localhost")
+    page.goto(f"{fake_platform.base}/course?{urlencode({'tool': _login_url(tool, fake_platform)})}")
+    frame = page.frame_locator("iframe[title='wirlearn']")
+    opened = frame.get_by_role("link", name="In neuem Fenster öffnen")
+    expect(frame.get_by_text(coordinator.display_name).first.or_(opened)).to_be_visible()
+    with app.app_context():
+        assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "lti.launch_refused")).all()
+        assert db.session.scalars(select(LtiLaunch)).one().handoff_hash is not None  # the launch was accepted
+    assert not [c for c in page.context.cookies() if c["name"].startswith("wirlearn-lti-")]  # deleted after use
+    if opened.is_visible():
+        with page.context.expect_page() as popup:
+            opened.click()
+        window = popup.value
+        window.wait_for_url(f"{tool}/mein-fortschritt")
+        expect(window.get_by_text(coordinator.display_name).first).to_be_visible()
 
 
 def test_a_first_launch_links_the_account_after_signing_in(app, live_server, page, fake_platform, coordinator):

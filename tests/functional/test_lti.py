@@ -386,14 +386,164 @@ def test_platform_keys_are_cached_and_a_rotated_key_is_fetched(app, client, fake
     assert fake_platform.jwks_fetches == 2
 
 
-def test_a_browser_that_blocks_the_cookie_in_the_frame_gets_a_new_window_link(app, fake_platform, coordinator):
+# --- the browser the login began in (login CSRF) --------------------------------------------------
+
+
+def binding_cookies(response) -> list[str]:
+    return [value for value in response.headers.getlist("Set-Cookie") if value.startswith("wirlearn-lti-")]
+
+
+def binding_cookie(response) -> tuple[str, str]:
+    """Name and value of the cookie a login initiation gave the browser."""
+    (header,) = binding_cookies(response)
+    name, _sep, value = header.split(";")[0].partition("=")
+    return name, value
+
+
+def test_login_initiation_binds_the_state_to_the_browser_with_a_cookie_for_the_launch_only(app, client, fake_platform):
+    app.config["SESSION_COOKIE_SECURE"] = True  # as in production
+    fake_platform.register(app)
+    response = fake_platform.login(client)
+    state = fake_platform.auth_params(response)["state"]
+    (cookie,) = binding_cookies(response)
+    attributes = [part.strip() for part in cookie.split(";")]
+    name, _sep, value = attributes[0].partition("=")
+    # Sent back only with the launch's cross-site form post, in the platform's frame (CHIPS)
+    # or a window of its own, never readable by scripts; gone when the state expires.
+    assert {"Secure", "HttpOnly", "SameSite=None", "Partitioned", "Path=/lti/launch", "Max-Age=600"} <= set(attributes)
+    with app.app_context():
+        stored = db.session.scalars(select(LtiLaunch)).one()
+        # Nothing anyone holding the state (or what is stored) could make a cookie from.
+        assert value not in {state, stored.state_hash, stored.nonce} and len(value) >= 32
+        assert stored.state_hash[:16] in name
+    assert client.get_cookie(name, path="/lti/launch") is not None
+
+
+def test_over_plain_http_the_binding_cookie_follows_the_session_cookie(app, client, fake_platform):
+    fake_platform.register(app)
+    (cookie,) = binding_cookies(fake_platform.login(client))
+    attributes = {part.strip() for part in cookie.split(";")}
+    # A browser drops SameSite=None and Partitioned without Secure: Lax, as the session cookie.
+    assert "SameSite=Lax" in attributes and "Path=/lti/launch" in attributes and "HttpOnly" in attributes
+    assert "Secure" not in attributes and "Partitioned" not in attributes
+
+
+def test_a_launch_from_the_browser_that_began_it_works_once_and_its_cookie_is_deleted(app, client, fake_platform, coordinator):
+    app.config["SESSION_COOKIE_SECURE"] = True
     platform_id = fake_platform.register(app)
     link_user(app, platform_id, "moodle-user-7", coordinator.id)
+    login = fake_platform.login(client)
+    params = fake_platform.auth_params(login)
+    token = fake_platform.sign(fake_platform.claims(params["nonce"]))
+    name, value = binding_cookie(login)
+    response = client.post("/lti/launch", data={"id_token": token, "state": params["state"]})
+    assert response.status_code == 302 and "/lti/weiter/" in response.headers["Location"]
+    (deleted,) = binding_cookies(response)
+    assert (
+        deleted.startswith(name + "=;") and "Max-Age=0" in deleted and "Partitioned" in deleted and "Path=/lti/launch" in deleted
+    )
+    assert client.get_cookie(name, path="/lti/launch") is None
+    assert follow(client, response).request.path == "/mein-fortschritt"
+    # One-time: the same browser, even with its cookie back, cannot use the state again.
+    client.set_cookie(name, value, path="/lti/launch")
+    again = client.post("/lti/launch", data={"id_token": token, "state": params["state"]})
+    assert again.status_code == 400 and "bereits verwendet" in again.get_data(as_text=True)
+    assert refusal_reasons(app) == ["state_used"]
+
+
+def test_two_launches_begun_at_once_in_one_browser_both_work(app, client, fake_platform, coordinator):
+    """Two wirlearn activities on one course page start their logins side by side."""
+    platform_id = fake_platform.register(app)
+    link_user(app, platform_id, "moodle-user-7", coordinator.id)
+    first = fake_platform.auth_params(fake_platform.login(client))
+    second = fake_platform.auth_params(fake_platform.login(client))
+    for params in (second, first):
+        token = fake_platform.sign(fake_platform.claims(params["nonce"]))
+        assert client.post("/lti/launch", data={"id_token": token, "state": params["state"]}).status_code == 302
+    assert refusal_reasons(app) == []
+
+
+def test_the_refusal_of_a_foreign_browser_shows_in_the_platforms_frame_only(app, client, fake_platform):
+    """Safari keeps no cookie in the frame: the refusal saying what to do must show there."""
+    fake_platform.register(app)
+    params = fake_platform.auth_params(fake_platform.login(client))
+    token = fake_platform.sign(fake_platform.claims(params["nonce"]))
     framed = app.test_client(use_cookies=False)
-    response, _state, _token = fake_platform.launch(framed)
+    refused = framed.post("/lti/launch", data={"id_token": token, "state": params["state"]})
+    assert refused.status_code == 400 and "in einem neuen Fenster" in refused.get_data(as_text=True)
+    assert f"frame-ancestors 'self' {fake_platform.base}" in refused.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in refused.headers
+    # A launch no platform can be named for stays unframeable.
+    unknown = framed.post("/lti/launch", data={"id_token": token, "state": "never-issued"})
+    assert "frame-ancestors 'none'" in unknown.headers["Content-Security-Policy"]
+    assert unknown.headers["X-Frame-Options"] == "DENY"
+
+
+def _forged_from_the_state(state: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "victim_cookie",
+    ["none", "from_another_launch", "the_state", "hash_of_the_state"],
+)
+def test_a_launch_posted_from_another_browser_is_refused_and_signs_no_one_in(app, fake_platform, coordinator, victim_cookie):
+    """Login CSRF: someone begins a launch with their own platform account and makes another
+    person's browser post its id_token and state; that browser must not be signed in to their
+    account, nor linked to anything."""
+    platform_id = fake_platform.register(app)
+    link_user(app, platform_id, "attacker-sub", coordinator.id)  # the attacker's own account
+    attacker = app.test_client()
+    login = fake_platform.login(attacker)
+    params = fake_platform.auth_params(login)
+    token = fake_platform.sign(fake_platform.claims(params["nonce"], sub="attacker-sub"))
+    name, _value = binding_cookie(login)
+    victim = app.test_client()
+    if victim_cookie == "from_another_launch":
+        # The victim's own launch in flight: a cookie of this browser, but not for this state.
+        _other_name, other = binding_cookie(fake_platform.login(victim))
+        victim.set_cookie(name, other, path="/lti/launch")
+    elif victim_cookie == "the_state":
+        victim.set_cookie(name, params["state"], path="/lti/launch")
+    elif victim_cookie == "hash_of_the_state":
+        victim.set_cookie(name, _forged_from_the_state(params["state"]), path="/lti/launch")
+    links_before = count(app, LtiUserLink)
+    response = victim.post("/lti/launch", data={"id_token": token, "state": params["state"]})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Start aus der Lernplattform nicht möglich" in text
+    assert "Dieser Start wurde in einem anderen Browser begonnen" in text
+    assert "Bitte starten Sie wirlearn erneut aus der Lernplattform." in text and "in einem neuen Fenster" in text
+    assert refusal_reasons(app) == ["state_foreign_browser"]
+    with app.app_context():
+        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "lti.launch_refused")).one()
+        assert refused.entity_id == str(platform_id)
+        launch = db.session.scalars(select(LtiLaunch).where(LtiLaunch.nonce == params["nonce"])).one()
+        assert launch.used_at is not None and launch.handoff_hash is None and launch.claims is None
+    assert count(app, LtiUserLink) == links_before and count(app, LtiContext) == 0
+    assert "lti.launch" not in audit_actions(app)
+    assert "Location" not in response.headers  # no hand-over link to follow
+    assert victim.get("/mein-fortschritt").status_code == 302  # nobody signed in
+    # The state is spent: not even the browser that began it can use it now.
+    late = attacker.post("/lti/launch", data={"id_token": token, "state": params["state"]})
+    assert late.status_code == 400 and refusal_reasons(app) == ["state_foreign_browser", "state_used"]
+
+
+def test_a_browser_that_blocks_the_cookie_in_the_frame_gets_a_new_window_link(app, fake_platform, coordinator):
+    """Chromium without third-party cookies keeps the launch's partitioned cookie in the
+    platform's frame, but not the (unpartitioned) session cookie set after it."""
+    platform_id = fake_platform.register(app)
+    link_user(app, platform_id, "moodle-user-7", coordinator.id)
+    response, _state, _token = fake_platform.launch(app.test_client())
+    framed = app.test_client(use_cookies=False)
     handoff = urlsplit(response.headers["Location"]).path
     page = follow(framed, response)
     assert page.status_code == 200 and "In neuem Fenster öffnen" in page.get_data(as_text=True)
+    # Shown in the platform's frame, where the browser dropped the session: framing allowed there.
+    assert f"frame-ancestors 'self' {fake_platform.base}" in page.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in page.headers
     window = app.test_client()  # the new window: the same link, first-party
     assert follow(window, window.get(handoff)).request.path == "/mein-fortschritt"
     assert window.get(handoff).status_code == 410  # spent once it worked

@@ -14,7 +14,7 @@ Why own code on PyJWT rather than pylti1p3: README.md, section "LTI 1.3".
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 
@@ -49,14 +49,19 @@ class EmbeddableSessionInterface(LeanSessionInterface):
 
 
 def allow_platform_frame(response: Response) -> Response:
-    """after_request: pages of a launched session may be framed by that platform (only)."""
-    from wirlearn.lti.views import FRAME_KEY
+    """after_request: pages of a launched session may be framed by that platform (only), and so
+    may the pages a launch answers with before there is a session (``frame_this_page``)."""
+    from wirlearn.lti.views import FRAME_KEY, PAGE_FRAME_KEY
 
-    # Only a request that carries a session cookie can belong to a launched session; looking
-    # into the session otherwise would mark every public page as varying by cookie.
-    if not has_request_context() or current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+    if not has_request_context():
         return response
-    origin = session.get(FRAME_KEY)
+    origin = g.get(PAGE_FRAME_KEY)
+    if origin is None:
+        # Only a request that carries a session cookie can belong to a launched session; looking
+        # into the session otherwise would mark every public page as varying by cookie.
+        if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return response
+        origin = session.get(FRAME_KEY)
     if not origin or "Content-Security-Policy" not in response.headers:
         return response
     policy = response.headers["Content-Security-Policy"]

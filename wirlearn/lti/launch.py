@@ -12,9 +12,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jwt
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -54,11 +55,12 @@ LEARNER_ROLES = frozenset(
 
 
 class LaunchError(Exception):
-    def __init__(self, reason: str, message: str, platform_id: int | None = None):
+    def __init__(self, reason: str, message: str, platform_id: int | None = None, hint: str | None = None):
         super().__init__(message)
         self.reason = reason
         self.message = message
         self.platform_id = platform_id
+        self.hint = hint  # what the person can do about it, where there is something
 
 
 def _hash(value: str) -> str:
@@ -75,12 +77,81 @@ def role_kind(roles: list) -> str:
     return "none"
 
 
+# --- the browser a login began in -----------------------------------------------------------------
+#
+# The launch is a form post from the platform; without more, anyone holding an ``id_token`` and
+# ``state`` (their own, from their own platform account) could make someone else's browser post
+# them and sign that browser in as themselves (login CSRF). So login initiation gives the browser
+# a cookie bound to the state, and the launch is only accepted from a browser that has it
+# (OpenID Connect Core 1.0, 3.1.2.1: the state is bound to the user agent by a cookie).
+#
+# The cookie holds a keyed hash of the state (HMAC with the app's secret): the browser that got
+# the state has it, no one can make it from the state alone, so a state and id_token that leak
+# (a platform's log, a proxy) are worth nothing without the browser. Its name carries part of
+# the state's stored hash, so two launches started at once in one browser (two activities on
+# one course page) each keep their own cookie.
+
+BROWSER_COOKIE_PREFIX = "wirlearn-lti-"
+
+
+@dataclass
+class BrowserCookie:
+    name: str
+    value: str
+    path: str
+    max_age: int
+
+
+def _browser_value(state: str) -> str:
+    secret = current_app.config["SECRET_KEY"]
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    return hmac.new(key, b"wirlearn.lti-browser\0" + state.encode(), hashlib.sha256).hexdigest()
+
+
+def browser_cookie_name(state: str) -> str:
+    return BROWSER_COOKIE_PREFIX + _hash(state)[:16]
+
+
+def browser_cookie_path() -> str:
+    """The path of the launch address the platform posts to: the cookie goes nowhere else."""
+    return urlsplit(public_url_for("lti.launch")).path or "/"
+
+
+def browser_cookie(state: str) -> BrowserCookie:
+    return BrowserCookie(
+        browser_cookie_name(state), _browser_value(state), browser_cookie_path(), int(STATE_LIFETIME.total_seconds())
+    )
+
+
+def _check_browser(launch: LtiLaunch, state: str, cookie: str | None) -> None:
+    if not cookie or not hmac.compare_digest(cookie.encode(), _browser_value(state).encode()):
+        raise LaunchError(
+            "state_foreign_browser",
+            _(
+                "Dieser Start wurde in einem anderen Browser begonnen, oder Ihr Browser hat das Cookie von wirlearn "
+                "für diesen Start nicht behalten. Zu Ihrer Sicherheit meldet wirlearn Sie deshalb nicht an."
+            ),
+            launch.platform_id,
+            hint=_(
+                "Bitte starten Sie wirlearn erneut aus der Lernplattform. Sperrt Ihr Browser Cookies in "
+                "eingebetteten Seiten (etwa Safari), öffnen Sie wirlearn in der Lernplattform in einem neuen Fenster."
+            ),
+        )
+
+
 # --- login initiation -------------------------------------------------------------------------
 
 
-def begin_login(params) -> str:
+@dataclass
+class Login:
+    redirect_to: str  # the platform's authentication request
+    cookie: BrowserCookie  # binds the state to this browser
+
+
+def begin_login(params) -> Login:
     """Answer the platform's login initiation: remember a fresh ``state`` and ``nonce`` and
-    return the address of the platform's authentication request to send the browser to."""
+    return the address of the platform's authentication request to send the browser to, with
+    the cookie that binds the state to this browser."""
     issuer = (params.get("iss") or "").strip()
     login_hint = params.get("login_hint") or ""
     target = params.get("target_link_uri") or ""
@@ -126,7 +197,7 @@ def begin_login(params) -> str:
     if params.get("lti_message_hint"):
         query["lti_message_hint"] = params["lti_message_hint"]
     separator = "&" if "?" in platform.auth_login_url else "?"
-    return platform.auth_login_url + separator + urlencode(query)
+    return Login(platform.auth_login_url + separator + urlencode(query), browser_cookie(state))
 
 
 # --- the launch -------------------------------------------------------------------------------
@@ -285,9 +356,11 @@ def check_claims(claims: dict, platform: LtiPlatform, nonce: str) -> dict:
     return summary
 
 
-def validate(id_token: str | None, state: str | None) -> Launch:
-    """Check a launch (form post of ``id_token`` and ``state``) completely."""
+def validate(id_token: str | None, state: str | None, browser_cookie_value: str | None) -> Launch:
+    """Check a launch (form post of ``id_token`` and ``state``, and the cookie of the browser
+    the login began in) completely."""
     launch = _take_state(state)
+    _check_browser(launch, state, browser_cookie_value)
     platform = launch.platform
     if platform.status != "active":
         raise LaunchError("platform_pending", _("Die Registrierung dieser Lernplattform ist noch nicht bestätigt."), platform.id)

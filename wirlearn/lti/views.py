@@ -6,7 +6,20 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -24,6 +37,15 @@ from wirlearn.lti.models import LtiContext, LtiLaunch, LtiPlatform, LtiScore, Lt
 bp = Blueprint("lti", __name__)
 
 FRAME_KEY = "lti_frame"  # the platform origin that may frame this session's pages
+PAGE_FRAME_KEY = "lti_page_frame"  # (in g) the platform origin that may frame this one page
+
+
+def frame_this_page(platform: LtiPlatform | None) -> None:
+    """Let the platform show this page in its frame although no launched session exists (a
+    refused launch, the new-window offer): that is where it was asked for, and a browser that
+    keeps no cookie in the frame would otherwise show an empty frame instead of what to do."""
+    if platform is not None:
+        g.setdefault(PAGE_FRAME_KEY, platforms.origin(platform))
 
 
 def _refused(error: launch.LaunchError, status: int = 400):
@@ -31,7 +53,9 @@ def _refused(error: launch.LaunchError, status: int = 400):
     record("lti.launch_refused", "lti_platform", error.platform_id, after={"reason": error.reason})
     _spend_state()
     db.session.commit()
-    return render_template("lti/error.html", message=error.message), status
+    if error.platform_id is not None:
+        frame_this_page(db.session.get(LtiPlatform, error.platform_id))
+    return make_response(render_template("lti/error.html", message=error.message, hint=error.hint), status)
 
 
 def _spend_state() -> None:
@@ -55,21 +79,38 @@ def _spend_state() -> None:
 def login():
     """OIDC login initiation (third-party initiated): off to the platform's authentication."""
     try:
-        target = launch.begin_login(request.values)
+        started = launch.begin_login(request.values)
     except launch.LaunchError as error:
         return _refused(error)
     db.session.commit()
-    return redirect(target, code=302)
+    response = redirect(started.redirect_to, code=302)
+    cookie = started.cookie
+    response.set_cookie(cookie.name, cookie.value, max_age=cookie.max_age, path=cookie.path, httponly=True, **_cross_site())
+    return response
+
+
+def _cross_site() -> dict:
+    """The launch is a cross-site form post, in the platform's frame or a window of its own: the
+    cookie must be ``SameSite=None`` (so ``Secure``) and, for Chromium's frames without
+    third-party cookies, ``Partitioned`` (CHIPS). Over plain http (development, the browser
+    tests) ``Secure`` follows the session cookie, and without it a browser only keeps ``Lax``, as
+    for the session cookie of a launched session (``EmbeddableSessionInterface``)."""
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        return {"secure": True, "samesite": "None", "partitioned": True}
+    return {"secure": False, "samesite": "Lax", "partitioned": False}
 
 
 @bp.post("/lti/launch", endpoint="launch")
 @public
 @csrf.exempt
 def launch_view():
+    state = request.form.get("state")
     try:
-        checked = launch.validate(request.form.get("id_token"), request.form.get("state"))
+        checked = launch.validate(
+            request.form.get("id_token"), state, request.cookies.get(launch.browser_cookie_name(state)) if state else None
+        )
     except launch.LaunchError as error:
-        return _refused(error)
+        return _forget_browser_cookie(_refused(error), state)
     claims = checked.claims
     user = accounts.linked_user(checked.platform.id, claims["sub"])
     record(
@@ -82,7 +123,16 @@ def launch_view():
     if claims["role"] != "none":
         accounts.context_for(checked.platform.id, claims)
     db.session.commit()
-    return redirect(url_for("lti.handoff", token=checked.handoff), code=302)
+    return _forget_browser_cookie(redirect(url_for("lti.handoff", token=checked.handoff), code=302), state)
+
+
+def _forget_browser_cookie(response, state: str | None):
+    """The state is spent, whatever the outcome: so is the cookie that bound it."""
+    if state:
+        response.delete_cookie(
+            launch.browser_cookie_name(state), path=launch.browser_cookie_path(), httponly=True, **_cross_site()
+        )
+    return response
 
 
 def _sign_in(record_: LtiLaunch, user, token: str):
@@ -107,6 +157,7 @@ def _sign_in(record_: LtiLaunch, user, token: str):
         # Signed in a moment ago, and the cookie did not come back: the browser blocks cookies
         # in the platform's frame. The same link works in a window of its own.
         db.session.rollback()
+        frame_this_page(record_.platform)
         return render_template("lti/new_window.html", token=token), 200
     start_session(user)
     session[FRAME_KEY] = platforms.origin(record_.platform)
