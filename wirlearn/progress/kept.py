@@ -41,7 +41,7 @@ from typing import Any
 import orjson
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from sqlalchemy import Select, event, func, select
+from sqlalchemy import Select, event, func, inspect, select
 from sqlalchemy.orm import Session as OrmSession
 
 from wirlearn import signals
@@ -67,6 +67,7 @@ CHUNK = 500
 # records were written (the safety net recomputes the difference before the commit).
 WRITTEN = "wirlearn_progress_written"
 KEPT = "wirlearn_progress_kept"
+RENAMED = "wirlearn_progress_renamed"  # users whose name or region changed
 
 
 def _chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[list[int]]:
@@ -128,6 +129,15 @@ def _note_written_rows(session: OrmSession, _context) -> None:
             written.add(item.enrollment_id)
         elif isinstance(item, Enrollment) and item.id is not None:
             written.add(item.id)
+        elif isinstance(item, User) and item.id is not None and _renamed_or_moved(item):
+            # No record holds a name or region, but the overview re-reads a participant when
+            # the record's revision moves: rewrite the records of someone renamed or moved.
+            session.info.setdefault(RENAMED, set()).add(item.id)
+
+
+def _renamed_or_moved(user: User) -> bool:
+    state = inspect(user)
+    return state.attrs.display_name.history.has_changes() or state.attrs.region_id.history.has_changes()
 
 
 @event.listens_for(OrmSession, "before_commit")
@@ -137,6 +147,11 @@ def _keep_what_no_hook_kept(session: OrmSession) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()
     missed = session.info.get(WRITTEN, set()) - session.info.get(KEPT, set())
+    renamed = session.info.pop(RENAMED, None)
+    if renamed:
+        missed |= set(session.scalars(select(Enrollment.id).where(Enrollment.user_id.in_(sorted(renamed))))) - session.info.get(
+            KEPT, set()
+        )
     if missed:
         # Deleted enrollments have no record to keep (their rows went with them).
         existing = list(session.scalars(select(Enrollment.id).where(Enrollment.id.in_(sorted(missed)))))
@@ -148,6 +163,7 @@ def _keep_what_no_hook_kept(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_transaction_end")
 def _forget_at_the_end(session: OrmSession, transaction) -> None:
     if transaction.parent is None:
+        session.info.pop(RENAMED, None)
         session.info.pop(WRITTEN, None)
         session.info.pop(KEPT, None)
 
@@ -490,20 +506,23 @@ def _is_current(row, at: datetime) -> bool:
 
 # -- what changed since a series was read (the overview's per-worker figures) -----------------
 
-FINGERPRINT_FIELDS = ("revision", "name", "region_id", "status_now")
-
 
 def _fingerprint(row) -> tuple:
-    """What a record row's participant looks like to the overview, without reading the record:
-    the record's revision (raised by every write), the name, the region and the enrollment
-    status (a record written before a change no hook announced has the old one)."""
-    return (row[REVISION], row[NAME], row[REGION_ID], row[STATUS_NOW])
+    """What tells the overview that a participant changed, without reading the record: the
+    record's revision (raised by every write, renames and region moves included) and the
+    enrollment status (a record written before a change no hook announced has the old one)."""
+    return (row[REVISION], row[STATUS_NOW])
 
 
 def fingerprints(series_id: int) -> dict[int, tuple]:
-    """Per enrollment of the series its ``_fingerprint``, in one narrow query."""
-    columns = [dict(RECORD_COLUMNS)["enrollment_id"], *(dict(RECORD_COLUMNS)[name] for name in FINGERPRINT_FIELDS)]
-    return {row[0]: tuple(row[1:]) for row in db.session.connection().execute(_series_rows_query(series_id, columns))}
+    """Per enrollment of the series its ``_fingerprint``, in one narrow query (no names)."""
+    query = (
+        select(Enrollment.id, ProgressRecord.revision, Enrollment.status)
+        .outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id)
+        .where(Enrollment.series_id == series_id)
+    )
+    rows = db.session.connection().execute(query).all()
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 @dataclass(frozen=True)

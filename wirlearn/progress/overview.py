@@ -361,7 +361,7 @@ def _session_counts(series_id: int, sessions: list[Session], rows: list[Row]) ->
     return per_session
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Memo:
     """What the figures of a series were built from, so that after a write only the participants
     whose record, name, region, enrollment status or certificate changed are read again."""
@@ -371,6 +371,13 @@ class _Memo:
     regions: tuple  # every region's id, name and Regierungsbezirk
     certificates: dict[int, tuple]  # enrollment → _certificate_key()
     rows: tuple[Row, ...]  # in the overview's order (German order of names)
+    positions: dict[int, int]  # enrollment → its index in rows
+
+
+def _memo(fingerprints, reading, regions, certificates, rows, positions=None) -> _Memo:
+    if positions is None:
+        positions = {row.progress.enrollment_id: at for at, row in enumerate(rows)}
+    return _Memo(fingerprints, reading, regions, certificates, tuple(rows), positions)
 
 
 # A write that touches more participants than this rebuilds the figures from every record.
@@ -416,31 +423,33 @@ def _rows_from_records(
     if previous is not None and previous.regions == regions_key:
         current = kept.fingerprints(series_id)
         reading = kept.reading_key(series_id)
-        changed = {eid for eid, fingerprint in current.items() if previous.fingerprints.get(eid) != fingerprint}
-        if reading == previous.reading and len(changed) <= INCREMENTAL_LIMIT:
+        changed = {enrollment_id for enrollment_id, _ in current.items() - previous.fingerprints.items()}
+        gone = previous.fingerprints.keys() - current.keys()
+        if reading == previous.reading and not gone and len(changed) <= INCREMENTAL_LIMIT:
             read = kept.read_series(series_id, now, only=changed) if changed else None
             if read is None or (read.complete and read.rules == reading):
-                fresh = {item.enrollment_id: item for item in read.items} if read else {}
-                rows, renamed = [], False
-                for row in previous.rows:
-                    enrollment_id = row.progress.enrollment_id
-                    if enrollment_id not in current:
-                        continue  # the enrollment is gone
-                    if enrollment_id in fresh:
-                        progress = fresh.pop(enrollment_id)
-                        renamed = renamed or progress.name != row.progress.name
-                        rows.append(_row(progress, certificates, now_utc))
-                    elif certificate_keys.get(enrollment_id) != previous.certificates.get(enrollment_id):
-                        rows.append(_row(row.progress, certificates, now_utc))
-                    else:
-                        rows.append(row)
-                rows.extend(_row(progress, certificates, now_utc) for progress in fresh.values())  # new enrollments
-                if renamed or fresh:
-                    rows = _in_name_order(rows)
-                return rows, _Memo(current, reading, regions_key, certificate_keys, tuple(rows))
+                rows = list(previous.rows)
+                position = previous.positions
+                certified = {eid for eid, key in certificate_keys.items() - previous.certificates.items()}
+                certified |= previous.certificates.keys() - certificate_keys.keys()
+                new, renamed = [], False
+                for progress in read.items if read else ():
+                    at = position.get(progress.enrollment_id)
+                    if at is None:
+                        new.append(_row(progress, certificates, now_utc))
+                        continue
+                    renamed = renamed or progress.name != rows[at].progress.name
+                    rows[at] = _row(progress, certificates, now_utc)
+                for enrollment_id in certified - changed:
+                    at = position[enrollment_id]
+                    rows[at] = _row(rows[at].progress, certificates, now_utc)
+                if new or renamed:
+                    rows = _in_name_order([*rows, *new])
+                    return rows, _memo(current, reading, regions_key, certificate_keys, rows)
+                return rows, _memo(current, reading, regions_key, certificate_keys, rows, position)
     read = kept.read_series(series_id, now)
     rows = _in_name_order(_row(progress, certificates, now_utc) for progress in read.items)
-    memo = _Memo(read.fingerprints, read.rules, regions_key, certificate_keys, tuple(rows)) if read.complete else None
+    memo = _memo(read.fingerprints, read.rules, regions_key, certificate_keys, rows) if read.complete else None
     return rows, memo
 
 
