@@ -1,4 +1,4 @@
-"""progress: a revision per kept progress record, raised by every write, so the overview re-reads only the records that changed
+"""progress: each kept progress record stamped with the change counter of the commit that wrote it, so the overview re-reads only the records written since it was built
 
 Revision ID: 0010_progress_revision
 Revises: 0009_lti
@@ -18,8 +18,10 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('progress_records') as batch_op:
         batch_op.add_column(sa.Column('revision', sa.BigInteger(), server_default='0', nullable=False))
+        batch_op.create_index('ix_progress_records_series_revision', ['series_id', 'revision'])
 
 
 def downgrade():
     with op.batch_alter_table('progress_records') as batch_op:
+        batch_op.drop_index('ix_progress_records_series_revision')
         batch_op.drop_column('revision')

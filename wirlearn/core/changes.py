@@ -14,6 +14,8 @@ counter with the backup's and then moves it past every value seen before (``move
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import BigInteger, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -82,15 +84,30 @@ def _remember_statement_changes(state) -> None:
         state.session.info[CHANGED] = True
 
 
+# Features that write at the commit (before_bump: e.g. kept progress records no hook wrote) or
+# stamp rows with the new value (after_bump, under the counter's row lock: a reader that sees
+# value V sees every row stamped with V or less, and rows stamped later carry more than V).
+BEFORE_BUMP: list[Callable[[Session], None]] = []
+AFTER_BUMP: list[Callable[[Session, int], None]] = []
+
+
 @event.listens_for(Session, "before_commit")
 def _bump_before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         # A savepoint is released, not the transaction committed: the real COMMIT counts
         # (CHANGED stays set), and the row lock is not taken long before it.
         return
+    for write in BEFORE_BUMP:
+        write(session)
     # before_commit runs before the final flush: look at pending objects too.
     if session.info.pop(CHANGED, False) or _has_pending_changes(session):
-        session.execute(update(DataVersion).where(DataVersion.id == 1).values(value=DataVersion.value + 1))
+        session.flush()
+        value = session.execute(
+            update(DataVersion).where(DataVersion.id == 1).values(value=DataVersion.value + 1).returning(DataVersion.value)
+        ).scalar_one_or_none()
+        if value is not None:
+            for stamp in AFTER_BUMP:
+                stamp(session, value)
         session.info.pop(CHANGED, None)
 
 

@@ -30,7 +30,7 @@ only stores what it said and reads it back:
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -41,13 +41,14 @@ from typing import Any
 import orjson
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from sqlalchemy import Select, event, func, inspect, select
+from sqlalchemy import Select, event, func, inspect, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from wirlearn import signals
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.auth.models import User
+from wirlearn.core import changes
 from wirlearn.core.collation import sort_key
 from wirlearn.extensions import db
 from wirlearn.programme.models import Enrollment, Module, Region, Series, Session
@@ -68,6 +69,7 @@ CHUNK = 500
 WRITTEN = "wirlearn_progress_written"
 KEPT = "wirlearn_progress_kept"
 RENAMED = "wirlearn_progress_renamed"  # users whose name or region changed
+STAMP = "wirlearn_progress_stamp"  # records to stamp with the change counter at the commit
 
 
 def _chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[list[int]]:
@@ -114,6 +116,7 @@ def progress_changed(session: OrmSession, enrollment_ids: Iterable[int], now: da
         ]
         _upsert(session, rows)
         session.info.setdefault(KEPT, set()).update(chunk)
+        session.info.setdefault(STAMP, set()).update(chunk)
         by_series: dict[int, list[int]] = {}
         for item in computed[languages[0]]:
             by_series.setdefault(item.series_id, []).append(item.enrollment_id)
@@ -140,10 +143,9 @@ def _renamed_or_moved(user: User) -> bool:
     return state.attrs.display_name.history.has_changes() or state.attrs.region_id.history.has_changes()
 
 
-@event.listens_for(OrmSession, "before_commit")
 def _keep_what_no_hook_kept(session: OrmSession) -> None:
-    if session.in_nested_transaction():  # a savepoint: the real commit keeps what it wrote
-        return
+    """At the commit (core.changes, before the change counter moves): the records of
+    enrollments whose rows were written without a hook keeping them."""
     if session.new or session.dirty or session.deleted:
         session.flush()
     missed = session.info.get(WRITTEN, set()) - session.info.get(KEPT, set())
@@ -160,9 +162,27 @@ def _keep_what_no_hook_kept(session: OrmSession) -> None:
     session.info.pop(KEPT, None)
 
 
+def _stamp_written_records(session: OrmSession, version: int) -> None:
+    """Give every record written in this transaction the change counter's new value, under its
+    row lock: the overview then finds the records changed since the version it was built at."""
+    stamped = sorted(session.info.pop(STAMP, ()))
+    for chunk in _chunks(stamped):
+        session.execute(
+            update(ProgressRecord)
+            .where(ProgressRecord.enrollment_id.in_(chunk))
+            .values(revision=version)
+            .execution_options(synchronize_session=False)
+        )
+
+
+changes.BEFORE_BUMP.append(_keep_what_no_hook_kept)
+changes.AFTER_BUMP.append(_stamp_written_records)
+
+
 @event.listens_for(OrmSession, "after_transaction_end")
 def _forget_at_the_end(session: OrmSession, transaction) -> None:
     if transaction.parent is None:
+        session.info.pop(STAMP, None)
         session.info.pop(RENAMED, None)
         session.info.pop(WRITTEN, None)
         session.info.pop(KEPT, None)
@@ -266,9 +286,8 @@ def _upsert(session: OrmSession, rows: list[dict]) -> None:
         set_={
             column.name: statement.excluded[column.name]
             for column in table.columns
-            if column.name not in ("enrollment_id", "revision")
-        }
-        | {"revision": table.c.revision + 1},
+            if column.name not in ("enrollment_id", "revision")  # stamped at the commit
+        },
     )
     session.execute(statement, rows)
 
@@ -481,11 +500,11 @@ def _series_rows_query(series_id: int, columns: list) -> Select:
     )
 
 
-def _record_rows(series_id: int, *, details: bool = False, ordered: bool = True, only: Collection[int] | None = None):
+def _record_rows(series_id: int, *, details: bool = False, ordered: bool = True, changed_since: int | None = None):
     columns = [column for _name, column in RECORD_COLUMNS[: MODULES if not details else len(RECORD_COLUMNS)]]
     query = _series_rows_query(series_id, columns)
-    if only is not None:
-        query = query.where(Enrollment.id.in_(sorted(only)))
+    if changed_since is not None:
+        query = query.where(ProgressRecord.revision > changed_since)
     # Core, not the ORM: 10,000 plain tuples without ORM row processing.
     rows = db.session.connection().execute(query).all()
     if ordered:  # German order (core.collation), not the database's
@@ -507,30 +526,11 @@ def _is_current(row, at: datetime) -> bool:
 # -- what changed since a series was read (the overview's per-worker figures) -----------------
 
 
-def _fingerprint(row) -> tuple:
-    """What tells the overview that a participant changed, without reading the record: the
-    record's revision (raised by every write, renames and region moves included) and the
-    enrollment status (a record written before a change no hook announced has the old one)."""
-    return (row[REVISION], row[STATUS_NOW])
-
-
-def fingerprints(series_id: int) -> dict[int, tuple]:
-    """Per enrollment of the series its ``_fingerprint``, in one narrow query (no names)."""
-    query = (
-        select(Enrollment.id, ProgressRecord.revision, Enrollment.status)
-        .outerjoin(ProgressRecord, ProgressRecord.enrollment_id == Enrollment.id)
-        .where(Enrollment.series_id == series_id)
-    )
-    rows = db.session.connection().execute(query).all()
-    return {row[0]: (row[1], row[2]) for row in rows}
-
-
 @dataclass(frozen=True)
 class SeriesRead:
-    """A series' progress as read from its records, with what tells later whether it changed."""
+    """A series' progress as read from its records."""
 
     items: list
-    fingerprints: dict[int, tuple]
     rules: tuple  # the series' minimum and its modules as the records were read with them
     complete: bool  # every item came from a current record (none computed afresh)
 
@@ -547,15 +547,21 @@ def _info_key(info: dict[int, ModuleInfo]) -> tuple:
     )
 
 
-def read_series(series_id: int, at: datetime, only: Collection[int] | None = None) -> SeriesRead:
-    """Progress of a series' enrollments (``only`` these) from the records, unordered, with their
-    fingerprints; records not current at ``at`` are computed afresh (then ``complete`` is False)."""
-    rows = _record_rows(series_id, ordered=False, only=only)
+def read_series(series_id: int, at: datetime, *, changed_since: int | None = None) -> SeriesRead:
+    """Progress of a series' enrollments from the records, unordered; with ``changed_since``
+    only the records stamped with a later change-counter value (written by a transaction that
+    committed after that value). Records not current at ``at`` are computed afresh (then
+    ``complete`` is False)."""
+    rows = _record_rows(series_id, ordered=False, changed_since=changed_since)
     if not rows:
-        return SeriesRead([], {}, reading_key(series_id), True)
+        return SeriesRead([], reading_key(series_id), True)
     min_percent, info, language, fresh = _reading(series_id, rows, at)
     items = [fresh.get(row[ENROLLMENT_ID]) or KeptProgress(row, info, min_percent, language) for row in rows]
-    return SeriesRead(items, {row[ENROLLMENT_ID]: _fingerprint(row) for row in rows}, (min_percent, _info_key(info)), not fresh)
+    return SeriesRead(items, (min_percent, _info_key(info)), not fresh)
+
+
+def enrollments_count(series_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.series_id == series_id)) or 0
 
 
 def module_info(series_id: int) -> dict[int, ModuleInfo]:

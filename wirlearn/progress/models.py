@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wirlearn.extensions import db
@@ -17,6 +17,7 @@ class ProgressRecord(db.Model):
     rebuilds every row from attendance, assessments and the series' rules."""
 
     __tablename__ = "progress_records"
+    __table_args__ = (Index("ix_progress_records_series_revision", "series_id", "revision"),)
 
     enrollment_id: Mapped[int] = mapped_column(
         ForeignKey("enrollments.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
@@ -41,6 +42,7 @@ class ProgressRecord(db.Model):
     # the record is out of date (a session moved from "to come" to "ended") until refreshed.
     computed_at: Mapped[datetime]
     valid_until: Mapped[datetime | None]
-    # Raised by every write of the record: the overview's per-worker figures re-read only the
-    # records whose revision differs from the one they were built from.
+    # The change counter (core.changes) of the commit that last wrote the record, stamped under
+    # the counter's row lock: the overview's per-worker figures built at counter value V re-read
+    # only the records with a revision above V.
     revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -326,7 +326,7 @@ def series_figures(series_id: int, rules: Rules, today: date | datetime | None =
     else:
         previous = None  # a session ended or a certificate expired since: read everything
     with collector_paused():
-        figures, memo = _figures_with_memo(series_id, rules, now, now_utc, previous)
+        figures, memo = _figures_with_memo(series_id, rules, now, now_utc, version, previous)
     cache[key] = (version, figures, memo)  # one entry per series and language: the newest
     return figures
 
@@ -364,9 +364,10 @@ def _session_counts(series_id: int, sessions: list[Session], rows: list[Row]) ->
 @dataclass(frozen=True, eq=False)
 class _Memo:
     """What the figures of a series were built from, so that after a write only the participants
-    whose record, name, region, enrollment status or certificate changed are read again."""
+    whose record (stamped at each commit with the change counter, renames and region moves
+    included) or certificate changed are read again."""
 
-    fingerprints: dict[int, tuple]  # enrollment → kept.fingerprints() value
+    version: int  # the change counter read before the figures were built
     reading: tuple  # kept.reading_key(): the series' minimum and modules
     regions: tuple  # every region's id, name and Regierungsbezirk
     certificates: dict[int, tuple]  # enrollment → _certificate_key()
@@ -374,10 +375,10 @@ class _Memo:
     positions: dict[int, int]  # enrollment → its index in rows
 
 
-def _memo(fingerprints, reading, regions, certificates, rows, positions=None) -> _Memo:
+def _memo(version, reading, regions, certificates, rows, positions=None) -> _Memo:
     if positions is None:
         positions = {row.progress.enrollment_id: at for at, row in enumerate(rows)}
-    return _Memo(fingerprints, reading, regions, certificates, tuple(rows), positions)
+    return _Memo(version, reading, regions, certificates, tuple(rows), positions)
 
 
 # A write that touches more participants than this rebuilds the figures from every record.
@@ -412,44 +413,50 @@ def _in_name_order(rows) -> list[Row]:
 
 
 def _rows_from_records(
-    series_id: int, now: datetime, now_utc: datetime, certificates: dict[int, Certificate], regions: list, previous
+    series_id: int,
+    now: datetime,
+    now_utc: datetime,
+    certificates: dict[int, Certificate],
+    regions: list,
+    version: int | None,
+    previous: _Memo | None,
 ) -> tuple[list[Row], _Memo | None]:
     """Every participant's row from the kept records. With ``previous`` (the memo of the figures
-    this worker built last for the series) only the participants that changed since are read;
-    everything else is taken over. Returns the rows and the memo for next time (``None`` when a
-    record was not current: then the next view reads everything again)."""
+    this worker built last for the series) only the records stamped after its version are read;
+    every other row is taken over. Returns the rows and the memo for next time (``None`` when a
+    record was not current or the counter is missing: then the next view reads everything)."""
     certificate_keys = {enrollment_id: _certificate_key(c) for enrollment_id, c in certificates.items()}
     regions_key = tuple(tuple(region) for region in regions)
-    if previous is not None and previous.regions == regions_key:
-        current = kept.fingerprints(series_id)
-        reading = kept.reading_key(series_id)
-        changed = {enrollment_id for enrollment_id, _ in current.items() - previous.fingerprints.items()}
-        gone = previous.fingerprints.keys() - current.keys()
-        if reading == previous.reading and not gone and len(changed) <= INCREMENTAL_LIMIT:
-            read = kept.read_series(series_id, now, only=changed) if changed else None
-            if read is None or (read.complete and read.rules == reading):
-                rows = list(previous.rows)
-                position = previous.positions
-                certified = {eid for eid, key in certificate_keys.items() - previous.certificates.items()}
-                certified |= previous.certificates.keys() - certificate_keys.keys()
-                new, renamed = [], False
-                for progress in read.items if read else ():
-                    at = position.get(progress.enrollment_id)
-                    if at is None:
-                        new.append(_row(progress, certificates, now_utc))
-                        continue
+    if previous is not None and previous.regions == regions_key and kept.reading_key(series_id) == previous.reading:
+        read = kept.read_series(series_id, now, changed_since=previous.version)
+        rows = list(previous.rows)
+        position = previous.positions
+        new = [progress for progress in read.items if progress.enrollment_id not in position]
+        if (
+            read.complete
+            and read.rules == previous.reading
+            and len(read.items) <= INCREMENTAL_LIMIT
+            and kept.enrollments_count(series_id) == len(rows) + len(new)  # none deleted
+        ):
+            renamed = False
+            for progress in read.items:
+                at = position.get(progress.enrollment_id)
+                if at is not None:
                     renamed = renamed or progress.name != rows[at].progress.name
                     rows[at] = _row(progress, certificates, now_utc)
-                for enrollment_id in certified - changed:
-                    at = position[enrollment_id]
-                    rows[at] = _row(rows[at].progress, certificates, now_utc)
-                if new or renamed:
-                    rows = _in_name_order([*rows, *new])
-                    return rows, _memo(current, reading, regions_key, certificate_keys, rows)
-                return rows, _memo(current, reading, regions_key, certificate_keys, rows, position)
+            changed = {progress.enrollment_id for progress in read.items}
+            certified = {eid for eid, key in certificate_keys.items() - previous.certificates.items()}
+            certified |= previous.certificates.keys() - certificate_keys.keys()
+            for enrollment_id in certified - changed:
+                at = position[enrollment_id]
+                rows[at] = _row(rows[at].progress, certificates, now_utc)
+            if new or renamed:
+                rows = _in_name_order([*rows, *(_row(progress, certificates, now_utc) for progress in new)])
+                return rows, _memo(version, previous.reading, regions_key, certificate_keys, rows)
+            return rows, _memo(version, previous.reading, regions_key, certificate_keys, rows, position)
     read = kept.read_series(series_id, now)
     rows = _in_name_order(_row(progress, certificates, now_utc) for progress in read.items)
-    memo = _memo(read.fingerprints, read.rules, regions_key, certificate_keys, rows) if read.complete else None
+    memo = _memo(version, read.rules, regions_key, certificate_keys, rows) if read.complete and version is not None else None
     return rows, memo
 
 
@@ -462,20 +469,27 @@ def _compute_figures(
 
 
 def _figures_with_memo(
-    series_id: int, rules: Rules, now: datetime, now_utc: datetime, previous: _Memo | None
+    series_id: int, rules: Rules, now: datetime, now_utc: datetime, version: int, previous: _Memo | None
 ) -> tuple[SeriesFigures, _Memo | None]:
-    return _figures(series_id, rules, now, now_utc, previous=previous, from_records=True)
+    return _figures(series_id, rules, now, now_utc, version=version, previous=previous, from_records=True)
 
 
 def _figures(
-    series_id: int, rules: Rules, now: datetime, now_utc: datetime, *, previous=None, from_records: bool = False
+    series_id: int,
+    rules: Rules,
+    now: datetime,
+    now_utc: datetime,
+    *,
+    version: int | None = None,
+    previous: _Memo | None = None,
+    from_records: bool = False,
 ) -> tuple[SeriesFigures, _Memo | None]:
     enrollment_ids = select(Enrollment.id).where(Enrollment.series_id == series_id)
     certificates = certificates_by_enrollment(enrollment_ids)
     regions = _regions()
     memo = None
     if from_records:
-        all_rows, memo = _rows_from_records(series_id, now, now_utc, certificates, regions, previous)
+        all_rows, memo = _rows_from_records(series_id, now, now_utc, certificates, regions, version, previous)
     else:
         all_rows = _in_name_order(_row(progress, certificates, now_utc) for progress in progress_for_series(series_id, today=now))
 
