@@ -52,6 +52,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # A moving window: "10 per minute" holds for any 60 seconds, also across the turn of a
+    # minute (a fixed window would let 20 attempts through in two seconds there).
+    RATELIMIT_STRATEGY = os.environ.get("RATELIMIT_STRATEGY") or "moving-window"
     # Redis unreachable: keep limiting, per process, until it is back (instead of failing requests).
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "wirlearn"
