@@ -35,6 +35,21 @@ def written(app) -> tuple[int, int, int]:
         )
 
 
+# Sign-in limits small enough to reach in a test: per address, per account and address, per account.
+ADDRESS_LIMIT, ACCOUNT_ADDRESS_LIMIT, ACCOUNT_LIMIT = 5, 3, 6
+
+
+def sign_in_limit_settings() -> dict:
+    """The settings of the rate-limit tests: limits on, counted in memory, the small budgets above."""
+    return {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOGIN": f"{ADDRESS_LIMIT} per minute",
+        "RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS": f"{ACCOUNT_ADDRESS_LIMIT} per minute",
+        "RATELIMIT_LOGIN_PER_ACCOUNT": f"{ACCOUNT_LIMIT} per minute",
+    }
+
+
 def redis_url() -> str:
     """The Redis the tests use (``.ci/run`` sets WIRLEARN_TEST_REDIS_URL; db 15 by default)."""
     return os.environ.get("WIRLEARN_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"

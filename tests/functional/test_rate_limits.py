@@ -16,25 +16,16 @@ import pytest
 
 from tests.certificate_support import signing_key_dir  # noqa: F401 - fixture
 from tests.conftest import do_login
-from tests.support import redis_url
+from tests.support import ACCOUNT_ADDRESS_LIMIT, ACCOUNT_LIMIT, ADDRESS_LIMIT, redis_url, sign_in_limit_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-ACCOUNT_ADDRESS_LIMIT = 3
-ADDRESS_LIMIT = 5
-ACCOUNT_LIMIT = 6
 STRANGER = "203.0.113.66"
 OWNER = "198.51.100.20"
 
 
 @pytest.fixture
 def app_settings():
-    return {
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_LOGIN": f"{ADDRESS_LIMIT} per minute",
-        "RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS": f"{ACCOUNT_ADDRESS_LIMIT} per minute",
-        "RATELIMIT_LOGIN_PER_ACCOUNT": f"{ACCOUNT_LIMIT} per minute",
-    }
+    return sign_in_limit_settings()
 
 
 def attempt(client, email, password="falsch-falsch-falsch", address="198.51.100.7", **headers):  # noqa: S107

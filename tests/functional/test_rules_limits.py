@@ -16,14 +16,12 @@ import pytest
 from flask import request, session
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from tests.support import ACCOUNT_ADDRESS_LIMIT, ACCOUNT_LIMIT, ADDRESS_LIMIT, sign_in_limit_settings
 from wirlearn.auth import services
 from wirlearn.auth.limits import PENDING_KEY, mark_failed, password_reset_limits, second_step_limits, sign_in_limits
 from wirlearn.core.access import public
 from wirlearn.extensions import db
 
-ADDRESS_LIMIT = 5
-ACCOUNT_ADDRESS_LIMIT = 3
-ACCOUNT_LIMIT = 6
 STRANGER = "203.0.113.66"
 OWNER = "198.51.100.20"
 WRONG = "falsch-falsch-falsch"
@@ -35,12 +33,7 @@ _names = itertools.count()
 
 @pytest.fixture
 def app_settings():
-    return {
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_LOGIN": f"{ADDRESS_LIMIT} per minute",
-        "RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS": f"{ACCOUNT_ADDRESS_LIMIT} per minute",
-        "RATELIMIT_LOGIN_PER_ACCOUNT": f"{ACCOUNT_LIMIT} per minute",
+    return sign_in_limit_settings() | {
         "RATELIMIT_PASSWORD_RESET": "5 per hour",
         "RATELIMIT_PASSWORD_RESET_PER_ACCOUNT": "2 per hour",
     }
