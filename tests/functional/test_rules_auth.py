@@ -364,6 +364,18 @@ def test_a_signed_link_that_names_no_active_account_and_kind_is_invalid(app, cli
     assert "Dieser Link ist ungültig." in page.get_data(as_text=True)
 
 
+def test_a_link_sent_before_an_update_still_works(app, client, factory):
+    """Links in people's inboxes were signed with the key and the salt "wirlearn.set-password";
+    a release that changed either would break every invitation and reset link already sent."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    user = factory.user("coordinator", password=None)
+    sent = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wirlearn.set-password").dumps(
+        {"uid": user.id, "state": "never", "p": "invitation"}
+    )
+    assert client.get(f"/passwort-setzen/{sent}").status_code == 200
+
+
 @pytest.mark.parametrize("salt", [{"salt": "wirlearn.sign-in-device"}, {}, {"salt": None}])
 def test_a_value_signed_with_the_app_key_for_something_else_is_no_password_link(app, client, coordinator, salt):
     """The device cookie, or anything signed with the key alone (itsdangerous' default salts)."""
