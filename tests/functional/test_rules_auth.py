@@ -140,6 +140,24 @@ def test_sign_in_keeps_the_chosen_language_and_stamps_the_session(app, client, c
     )
 
 
+def test_a_sign_in_with_the_second_factor_notes_which_one(app, trainer):
+    with request(app):
+        services.start_session(db.session.get(User, trainer.id), second_factor="recovery")
+        db.session.commit()
+    [login] = events(app, "auth.login")
+    assert (login.actor_id, login.after) == (trainer.id, {"second_factor": "recovery"})
+
+
+def test_a_browser_that_signed_in_is_known_to_the_account(app, client, coordinator):
+    """The device cookie: the sign-in limits spare an account's own browsers."""
+    from wirlearn.auth.limits import known_accounts
+
+    do_login(client, coordinator)
+    device = client.get_cookie("wirlearn_device").value
+    with app.test_request_context("/", headers={"Cookie": f"wirlearn_device={device}"}):
+        assert known_accounts() == [coordinator.id]
+
+
 def test_sign_in_without_a_chosen_language_starts_without_one(client, coordinator):
     do_login(client, coordinator)
     with client.session_transaction() as cookie:
@@ -440,6 +458,5 @@ def test_ending_the_other_sessions_keeps_this_one(app, login, coordinator):
         services.end_other_sessions(user)
         db.session.commit()
         assert session["_user_id"] == f"{user.id}:{user.session_nonce}"
-        assert session["_fresh"] is True
         assert session.get("_remember") != "set"  # no lasting cookie
     assert not signed_in(there)
