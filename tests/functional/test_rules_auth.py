@@ -276,6 +276,16 @@ def test_the_last_activity_is_noted_after_half_a_minute(app, coordinator):
         assert isinstance(session["seen_at"], int)
 
 
+@pytest.mark.parametrize("missing", ["login_at", "seen_at"])
+def test_a_session_cookie_without_its_times_is_sent_to_sign_in(client, login, coordinator, missing):
+    login(client, coordinator)
+    with client.session_transaction() as cookie:
+        del cookie[missing]
+    response = client.get("/start")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/anmelden")
+
+
 def test_a_visitor_who_is_not_signed_in_has_no_session_to_expire(app):
     with request(app):
         assert services.check_session_age() == services.SessionState(expired=False)
