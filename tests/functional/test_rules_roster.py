@@ -195,12 +195,31 @@ def test_a_conflict_lists_only_rows_saved_after_the_form_was_loaded(
     assert conflict.current_version == 3
     assert conflict.updated_by is None
     assert conflict.updated_at == db.session.get(Session, session_id).attendance_updated_at
-    assert "jemand anderem" in conflict.message
+    assert conflict.message == (
+        "Die Liste wurde inzwischen von jemand anderem geändert. Ihre Eingaben wurden noch nicht gespeichert."
+    )
     assert [(row.user_id, row.name, row.status, row.note, row.updated_by) for row in conflict.changed] == [
         (late.id, "Aaron Abbruch", "absent", "", None),
         (other_coordinator.id, "Đorđe Petrović", "late", "Bus", "Otto Fremdtrainer"),
     ]
     assert all(row.updated_at is not None and row.enrollment_id for row in conflict.changed)
+
+
+def test_a_conflict_lists_namesakes_oldest_account_first(ctx, factory, programme, session_id, trainer, coordinator):
+    older = factory.user("coordinator", name="Zoë Zander")
+    newer = factory.user("coordinator", name="Zoë Zander")
+    factory.enroll(programme["main"].id, older)
+    factory.enroll(programme["main"].id, newer)
+    save_roster(session_id, 0, {newer.id: Entry("present")}, actor_id=trainer.id)
+    save_roster(session_id, 1, {older.id: Entry("late")}, actor_id=trainer.id)
+    with pytest.raises(RosterConflict) as caught:
+        save_roster(session_id, 0, {coordinator.id: Entry("absent")}, actor_id=trainer.id)
+    assert [row.user_id for row in caught.value.changed] == [older.id, newer.id]
+
+
+def test_a_session_belongs_to_the_series_of_its_module(ctx, factory, trainer):
+    single = factory.series(trainers=(trainer,), modules=({"title": "Eins"},), days=((-1,),))
+    assert services.series_id_of_session(single.session_ids[0]) == single.id
 
 
 def test_a_conflict_does_not_list_a_participant_who_has_left(
