@@ -217,6 +217,22 @@ def test_a_conflict_lists_namesakes_oldest_account_first(ctx, factory, programme
     assert [row.user_id for row in caught.value.changed] == [older.id, newer.id]
 
 
+def test_a_conflict_lists_only_rows_of_this_session_in_german_name_order(
+    ctx, factory, programme, session_id, trainer, coordinator, other_coordinator
+):
+    umlaut = factory.user("coordinator", name="Öykü Özdemir")
+    last = factory.user("coordinator", name="Zoë Zander")
+    factory.enroll(programme["main"].id, umlaut)
+    factory.enroll(programme["main"].id, last)
+    other_session = programme["main"].session_ids[1]
+    save_roster(other_session, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id)
+    save_roster(other_session, 1, {other_coordinator.id: Entry("present")}, actor_id=trainer.id)
+    save_roster(session_id, 0, {umlaut.id: Entry("late"), last.id: Entry("present")}, actor_id=trainer.id)
+    with pytest.raises(RosterConflict) as caught:
+        save_roster(session_id, 0, {coordinator.id: Entry("absent")}, actor_id=trainer.id)
+    assert [row.name for row in caught.value.changed] == ["Öykü Özdemir", "Zoë Zander"]  # not code point order
+
+
 def test_a_session_belongs_to_the_series_of_its_module(ctx, factory, trainer):
     single = factory.series(trainers=(trainer,), modules=({"title": "Eins"},), days=((-1,),))
     assert services.series_id_of_session(single.session_ids[0]) == single.id
@@ -277,4 +293,5 @@ def test_the_recorded_count_leaves_out_participants_who_have_left(
     enrollment.status = "withdrawn"
     db.session.flush()
     assert services.sessions_recorded_counts(iter([first, second])) == {first: 1, second: 1}
+    assert services.sessions_recorded_counts([second]) == {second: 1}
     assert services.sessions_recorded_counts([]) == {}
