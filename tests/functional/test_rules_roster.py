@@ -37,7 +37,7 @@ def test_the_roster_names_the_session_its_trainers_and_who_saved_each_row(
     ctx, factory, programme, session_id, trainer, coordinator, other_coordinator
 ):
     session = db.session.get(Session, session_id)
-    extra = factory.user("trainer", name="Anna Ärztin")
+    extra = factory.user("trainer", name="Ömer Öztürk")
     session.trainers.append(db.session.get(User, extra.id))
     db.session.commit()
     empty = load_roster(session_id)
@@ -53,7 +53,7 @@ def test_the_roster_names_the_session_its_trainers_and_who_saved_each_row(
     assert roster.starts_at == datetime.combine(session.date, session.start_time)
     assert roster.series_title.startswith("Reihe ")
     assert roster.module_id == session.module_id
-    assert roster.trainers == ["Anna Ärztin", "Tina Trainer"]
+    assert roster.trainers == ["Ömer Öztürk", "Tina Trainer"]  # German order, not code points
     assert roster.recorded == 1
     open_row, saved_row = roster.rows
     assert (open_row.user_id, open_row.status, open_row.updated_by) == (coordinator.id, None, None)
@@ -77,6 +77,7 @@ def test_the_roster_sorts_names_the_german_way_and_namesakes_oldest_account_firs
     lower = factory.user("coordinator", name="otto Ober")
     for ref in (newer, older, umlaut, lower):
         factory.enroll(programme["main"].id, ref)
+    factory.enroll(programme["other"].id, factory.user("coordinator", name="Anton Andere Reihe"))
     names = [(row.name, row.user_id) for row in load_roster(session_id).rows]
     assert names == [
         ("Ayşe Yılmaz", names[0][1]),
