@@ -551,3 +551,21 @@ def test_a_certificate_expires_at_the_end_of_its_validity(app, programme, coordi
         assert services.expired(stored) is True
         assert services.public_state(stored) == "expired" and services.state_decision(stored).state == "expired"
         db.session.rollback()
+
+
+def test_holder_is_told_of_issue_reissue_and_revocation(app, admin, programme, coordinator):
+    from tests.mail_support import outbox
+
+    make_eligible(app, programme["main"], coordinator)
+    code = issue(app, programme["main"], coordinator)
+    with app.app_context():
+        new = services.reissue_certificate(code, issued_by_id=admin.id)
+        db.session.commit()
+        services.revoke_certificate(new.code, "Irrtum", revoked_by_id=admin.id)
+        db.session.commit()
+        first, second = certificate(code).id, certificate(new.code).id
+    assert [(message.kind, message.to_address, message.ref_id) for message in outbox(app)] == [
+        ("certificate_issued", coordinator.email, first),
+        ("certificate_reissued", coordinator.email, second),
+        ("certificate_revoked", coordinator.email, second),
+    ]
