@@ -12,11 +12,18 @@ import jwt
 import pytest
 from sqlalchemy import select, update
 
-from tests.certificate_support import app_settings, enrollment_id, issue, make_eligible, signing_key_dir  # noqa: F401
+from tests.certificate_support import (  # noqa: F401
+    add_logo,
+    app_settings,
+    enrollment_id,
+    issue,
+    make_eligible,
+    signing_key_dir,
+)
 from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import User
 from wirlearn.certificates import codes, ids, pdf, services, signing
-from wirlearn.certificates.models import Certificate
+from wirlearn.certificates.models import Certificate, DesignImage
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
 from wirlearn.status.models import StatusList
@@ -365,6 +372,8 @@ def test_renewed_snapshot_of_an_early_certificate_takes_the_issue_date_as_award_
     assert renewed["achievement_id"] == ids.achievement_id(programme["main"].id, "https://alt.example.org")
     assert renewed["subject_id"] == "urn:uuid:1234" and renewed["version"] == 2 and renewed["holder_name"] == "A"
     assert renewed["design"]["signature_mode"]
+    assert len(renewed["email_salt"]) == 32
+    assert renewed["email_hash"] == signing.hash_email("a@example.org", renewed["email_salt"])
     kept = services.renewed_snapshot(
         old | {"awarded_at": "2024-01-01T00:00:00Z", "issuer_id": "urn:alt", "design": {"logo_ids": [7]}}, 1, holder
     )
@@ -428,18 +437,37 @@ def test_printed_copy_says_revoked_or_superseded_with_the_date(app, admin, progr
         )
 
 
-def test_downloaded_copy_is_made_from_the_snapshot_with_its_status_line(app, admin, programme, coordinator, monkeypatch):
+def test_downloaded_copy_is_made_from_the_snapshot_with_its_logos_and_status_line(
+    app, admin, programme, coordinator, monkeypatch
+):
+    with app.app_context():
+        logo_id = add_logo(programme["main"].id)
+        db.session.commit()
     make_eligible(app, programme["main"], coordinator)
     code = issue(app, programme["main"], coordinator)
     calls = []
     monkeypatch.setattr(
-        pdf, "render", lambda snapshot, code, note=None, images=None: calls.append((snapshot, code, note)) or b"%PDF"
+        pdf, "render", lambda snapshot, code, note=None, images=None: calls.append((snapshot, code, note, images)) or b"%PDF"
     )
     with app.app_context():
         services.revoke_certificate(code, "Irrtum", revoked_by_id=admin.id)
         stored = certificate(code)
         assert services.pdf_bytes(stored) == b"%PDF"
-        assert calls == [(stored.snapshot, code, services.status_note(stored))]
+        logo = db.session.get(DesignImage, logo_id).data
+        assert calls == [(stored.snapshot, code, services.status_note(stored), {logo_id: logo})]
+
+
+def test_a_certificate_whose_logo_cannot_be_printed_is_not_issued(app, programme, coordinator):
+    with app.app_context():
+        logo_id = add_logo(programme["main"].id)
+        db.session.execute(update(DesignImage).where(DesignImage.id == logo_id).values(data=b"kein Bild"))
+        db.session.commit()
+    make_eligible(app, programme["main"], coordinator)
+    with app.app_context():
+        with pytest.raises(Exception):  # noqa: B017 - whatever the PDF library raises for a broken image
+            services.issue_certificate(enrollment_id(app, programme["main"], coordinator))
+        db.session.rollback()
+        assert db.session.scalar(select(Certificate.id)) is None
 
 
 def test_preview_shows_the_required_modules_for_a_sample_holder_marked_as_sample(app, factory, monkeypatch):
@@ -447,16 +475,19 @@ def test_preview_shows_the_required_modules_for_a_sample_holder_marked_as_sample
     series_ref = factory.series(modules=modules, validity_months=6)
     calls = []
     monkeypatch.setattr(
-        pdf, "render", lambda snapshot, code, note=None, images=None: calls.append((snapshot, code, note)) or b"%PDF"
+        pdf, "render", lambda snapshot, code, note=None, images=None: calls.append((snapshot, code, note, images)) or b"%PDF"
     )
     with app.app_context():
         from wirlearn.programme.models import Module, Series
 
+        logo_id = add_logo(series_ref.id)
         db.session.execute(update(Module).where(Module.id == series_ref.module_ids[0]).values(position=5))
         db.session.commit()
         assert services.preview_pdf(db.session.get(Series, series_ref.id)) == b"%PDF"
         assert db.session.scalar(select(Certificate.id)) is None
-    ((snapshot, code, note),) = calls
+        logo = db.session.get(DesignImage, logo_id).data
+    ((snapshot, code, note, images),) = calls
+    assert images == {logo_id: logo}
     assert code == services.PREVIEW_CODE
     assert note == pdf.StatusNote("MUSTER – Vorschau, kein gültiges Zertifikat")
     assert snapshot["holder_name"] == "Erika Mustermann"
@@ -466,6 +497,17 @@ def test_preview_shows_the_required_modules_for_a_sample_holder_marked_as_sample
     assert issued_at.microsecond == 0 and abs(utcnow() - issued_at) < timedelta(minutes=1)
     assert snapshot["valid_until"] == signing.format_time(services.add_months(issued_at, 6))
     assert "status_index" not in snapshot
+
+
+def test_preview_of_a_series_without_validity_period_shows_no_end(app, factory, monkeypatch):
+    series_ref = factory.series()
+    calls = []
+    monkeypatch.setattr(pdf, "render", lambda snapshot, code, note=None, images=None: calls.append(snapshot) or b"%PDF")
+    with app.app_context():
+        from wirlearn.programme.models import Series
+
+        assert services.preview_pdf(db.session.get(Series, series_ref.id)) == b"%PDF"
+    assert calls[0]["valid_until"] is None
 
 
 def test_file_name_is_ascii_from_the_holders_name_and_the_code():
