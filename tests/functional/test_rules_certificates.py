@@ -528,6 +528,7 @@ def test_preview_of_a_series_without_validity_period_shows_no_end(app, factory, 
 def test_file_name_is_ascii_from_the_holders_name_and_the_code():
     assert services.file_slug("Ayşe Yılmaz") == "ayse-yilmaz"
     assert services.file_slug("Đorđe Łukasz Øre Straße") == "dorde-lukasz-ore-strasse"
+    assert services.file_slug("Michał Søren") == "michal-soren"
     assert services.file_slug("  --Ann  Lee!!  ") == "ann-lee"
     assert services.file_slug("a" * 70) == "a" * 60
     stored = SimpleNamespace(snapshot={"holder_name": "Ayşe Yılmaz"}, code="ABCDEFGHJKMN")
@@ -558,9 +559,16 @@ def test_holders_list_is_newest_first_and_series_list_oldest_first_with_valid_on
         newest = services.reissue_certificate(first_code, issued_by_id=admin.id).code
         db.session.execute(update(Certificate).where(Certificate.code == newest).values(issued_at=now))
         db.session.commit()
+    # Issued last, dated earliest (e.g. a certificate entered late): the date decides, not the order of entry.
+    third = factory.series(coordinators=(coordinator,))
+    make_eligible(app, third, coordinator)
+    late_code = issue(app, third, coordinator)
+    with app.app_context():
+        db.session.execute(update(Certificate).where(Certificate.code == late_code).values(issued_at=now - timedelta(days=3)))
+        db.session.commit()
         mine = [item.code for item in services.certificates_of_user(coordinator.id)]
         # Same time: the later one first.
-        assert mine == [newest, second_code, first_code]
+        assert mine == [newest, second_code, first_code, late_code]
         assert [item.code for item in services.certificates_of_series(main.id)] == [other_code, first_code, newest]
         assert [item.code for item in services.certificates_of_series(main.id, valid_only=True)] == [other_code, newest]
         assert services.valid_certificate_for(enrollment_id(app, main, coordinator)).code == newest
