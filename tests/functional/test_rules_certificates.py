@@ -422,6 +422,8 @@ def test_resigning_gives_an_old_certificate_a_status_entry_and_keeps_code_name_a
         assert stored.snapshot["status_index"] == stored.status_index
         assert stored.snapshot["status_list_url"] == ids.status_list_url(stored.status_list_id, "https://alt.example.org")
         assert stored.snapshot["holder_name"] == old_snapshot["holder_name"]
+        assert stored.snapshot["achievement_id"] == ids.achievement_id(programme["main"].id, "https://alt.example.org")
+        assert stored.snapshot["series_id"] == programme["main"].id
         assert stored.snapshot["issued_at"] == old_snapshot["issued_at"]
         claims = jwt.decode(stored.credential, options={"verify_signature": False})
         assert claims["credentialStatus"]["statusListIndex"] == str(stored.status_index)
