@@ -229,7 +229,7 @@ def test_audit_log_records_who_got_what_and_whether_it_was_automatic(app, progra
             "kid": stored.kid,
             "valid_until": None,
         }
-        assert first.entity_id == str(stored.id)
+        assert first.entity_type == "certificate" and first.entity_id == str(stored.id)
         assert first.subject_user_id == coordinator.id and first.series_id == series.id
         assert second.after["automatic"] is True and second.after["code"] == automatic
         assert second.subject_user_id == other_coordinator.id
@@ -253,7 +253,7 @@ def test_revocation_reason_may_be_500_characters_and_no_more(app, admin, program
         assert revoked.revoked_at.microsecond == 0 and utcnow() - revoked.revoked_at < timedelta(minutes=1)
         audit = event("certificate.revoked")
         assert audit.after["reason"] == "x" * 500
-        assert audit.entity_id == str(revoked.id)
+        assert audit.entity_type == "certificate" and audit.entity_id == str(revoked.id)
         assert audit.subject_user_id == coordinator.id and audit.series_id == programme["main"].id
 
 
@@ -313,7 +313,7 @@ def test_reissue_keeps_award_date_validity_and_ids_and_takes_the_new_name(app, f
         assert new.issued_at.microsecond == 0
         assert old.status == "superseded" and old.superseded_at == new.issued_at and old.successor_public is False
         audit = event("certificate.reissued")
-        assert audit.entity_id == str(new.id)
+        assert audit.entity_type == "certificate" and audit.entity_id == str(new.id)
         assert audit.before["code"] == old_code and audit.before["status"] == "valid"
         assert audit.after["supersedes"] == old_code and audit.after["code"] == new.code
         assert audit.after["holder_name"] == "Ayşe Schneider"
@@ -429,7 +429,7 @@ def test_resigning_gives_an_old_certificate_a_status_entry_and_keeps_code_name_a
         assert claims["credentialStatus"]["statusListIndex"] == str(stored.status_index)
         assert jwt.get_unverified_header(stored.credential)["kid"] == f"https://alt.example.org/ob/keys/{stored.kid}"
         audit = event("certificate.resigned")
-        assert audit.entity_id == str(stored.id)
+        assert audit.entity_type == "certificate" and audit.entity_id == str(stored.id)
         assert audit.after["status_list"] == f"{stored.snapshot['status_list_url']}#{stored.status_index}"
         assert audit.before["code"] == code
         assert audit.subject_user_id == coordinator.id and audit.series_id == programme["main"].id
@@ -546,33 +546,35 @@ def test_holders_list_is_newest_first_and_series_list_oldest_first_with_valid_on
     app, admin, factory, programme, coordinator, other_coordinator
 ):
     main = programme["main"]
-    second = factory.series(coordinators=(coordinator,))
-    make_eligible(app, main, coordinator)
-    make_eligible(app, second, coordinator)
-    make_eligible(app, main, other_coordinator)
-    first_code = issue(app, main, coordinator)
+    second, third = factory.series(coordinators=(coordinator,)), factory.series(coordinators=(coordinator,))
+    for series, person in ((main, coordinator), (second, coordinator), (main, other_coordinator), (third, coordinator)):
+        make_eligible(app, series, person)
+    first = issue(app, main, coordinator)
     second_code = issue(app, second, coordinator)
-    other_code = issue(app, main, other_coordinator)
+    other = issue(app, main, other_coordinator)
     with app.app_context():
+        newest = services.reissue_certificate(first, issued_by_id=admin.id).code
+        db.session.commit()
+    late = issue(app, third, coordinator)  # entered last
+    with app.app_context():
+        other_again = services.reissue_certificate(other, issued_by_id=admin.id).code
+        db.session.commit()
+        # The dates decide, not the order of entry; on the same date the later entry counts as newer.
         now = utcnow().replace(microsecond=0)
-        for code, issued_at in ((first_code, now - timedelta(days=2)), (second_code, now), (other_code, now - timedelta(days=3))):
+        dates = {
+            first: now - timedelta(days=2),
+            second_code: now - timedelta(days=1),
+            other: now,
+            newest: now,
+            late: now - timedelta(days=1),
+            other_again: now - timedelta(days=3),
+        }
+        for code, issued_at in dates.items():
             db.session.execute(update(Certificate).where(Certificate.code == code).values(issued_at=issued_at))
         db.session.commit()
-        newest = services.reissue_certificate(first_code, issued_by_id=admin.id).code
-        db.session.execute(update(Certificate).where(Certificate.code == newest).values(issued_at=now))
-        db.session.commit()
-    # Issued last, dated earliest (e.g. a certificate entered late): the date decides, not the order of entry.
-    third = factory.series(coordinators=(coordinator,))
-    make_eligible(app, third, coordinator)
-    late_code = issue(app, third, coordinator)
-    with app.app_context():
-        db.session.execute(update(Certificate).where(Certificate.code == late_code).values(issued_at=now - timedelta(days=3)))
-        db.session.commit()
-        mine = [item.code for item in services.certificates_of_user(coordinator.id)]
-        # Same time: the later one first.
-        assert mine == [newest, second_code, first_code, late_code]
-        assert [item.code for item in services.certificates_of_series(main.id)] == [other_code, first_code, newest]
-        assert [item.code for item in services.certificates_of_series(main.id, valid_only=True)] == [other_code, newest]
+        assert [item.code for item in services.certificates_of_user(coordinator.id)] == [newest, late, second_code, first]
+        assert [item.code for item in services.certificates_of_series(main.id)] == [other_again, first, other, newest]
+        assert [item.code for item in services.certificates_of_series(main.id, valid_only=True)] == [other_again, newest]
         assert services.valid_certificate_for(enrollment_id(app, main, coordinator)).code == newest
 
 
