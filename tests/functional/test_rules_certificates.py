@@ -22,7 +22,7 @@ from tests.certificate_support import (  # noqa: F401
 )
 from wirlearn.audit.models import AuditEvent
 from wirlearn.auth.models import User
-from wirlearn.certificates import codes, ids, pdf, services, signing
+from wirlearn.certificates import codes, ids, pdf, services, signing, states
 from wirlearn.certificates.models import Certificate, DesignImage
 from wirlearn.core.timeutil import utcnow
 from wirlearn.extensions import db
@@ -385,6 +385,7 @@ def test_renewed_snapshot_of_an_early_certificate_takes_the_issue_date_as_award_
     assert renewed["issuer_id"] == ids.issuer_id(programme["main"].id, "https://alt.example.org")
     assert renewed["achievement_id"] == ids.achievement_id(programme["main"].id, "https://alt.example.org")
     assert renewed["subject_id"] == "urn:uuid:1234" and renewed["version"] == 2 and renewed["holder_name"] == "A"
+    assert renewed["series_id"] == programme["main"].id
     assert renewed["design"]["signature_mode"]
     assert len(renewed["email_salt"]) == 32
     assert renewed["email_hash"] == signing.hash_email("a@example.org", renewed["email_salt"])
@@ -619,6 +620,10 @@ def test_a_certificate_expires_at_the_end_of_its_validity(app, programme, coordi
         stored.valid_until = utcnow() - timedelta(seconds=5)
         assert services.expired(stored) is True
         assert services.public_state(stored) == "expired" and services.state_decision(stored).state == "expired"
+        # Revoked wins over expired, and the decision still says it has expired.
+        stored.status = "revoked"
+        assert services.public_state(stored) == "revoked"
+        assert services.state_decision(stored) == states.Decision("revoked", True)
         db.session.rollback()
 
 
