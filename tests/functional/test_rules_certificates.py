@@ -318,6 +318,8 @@ def test_reissue_keeps_award_date_validity_and_ids_and_takes_the_new_name(app, f
         assert audit.before["code"] == old_code and audit.before["status"] == "valid"
         assert audit.after["supersedes"] == old_code and audit.after["code"] == new.code
         assert audit.after["holder_name"] == "Ayşe Schneider"
+        assert audit.after["valid_until"] == new.snapshot["valid_until"] is not None
+        assert audit.before["valid_until"] == old_snapshot["valid_until"]
         assert audit.subject_user_id == coordinator.id and audit.series_id == series.id
 
 
