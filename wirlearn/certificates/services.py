@@ -256,15 +256,16 @@ def issue_certificate(
 
 
 def _insert(certificate: Certificate, holder: User) -> None:
+    # Read before the flush: a failed flush expires every loaded object, and reading one then
+    # fails (PendingRollbackError) instead of giving the message.
+    name = holder.display_name
     db.session.add(certificate)
     try:
         db.session.flush()
     except IntegrityError as error:
         # Someone else issued for this enrollment a moment ago (one valid certificate per
         # enrollment is a unique index). The caller rolls back.
-        raise CertificateError(
-            _("Für %(name)s gibt es bereits ein gültiges Zertifikat.", name=holder.display_name), status=409
-        ) from error
+        raise CertificateError(_("Für %(name)s gibt es bereits ein gültiges Zertifikat.", name=name), status=409) from error
 
 
 def certificate_by_code(raw_code: str | None) -> Certificate | None:
