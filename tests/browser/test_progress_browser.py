@@ -58,7 +58,8 @@ def test_coordinator_sees_progress_and_missing_items_on_a_phone(live_server, pho
     # The sessions of a module open with a tap.
     phone.get_by_text("Termine einzeln").first.click()
     sessions = phone.locator("details[open] .progress-sessions li")
-    assert sessions.count() == 2 and sessions.first.is_visible()
+    expect(sessions).to_have_count(2)
+    expect(sessions.first).to_be_visible()
     assert any(word in sessions.first.inner_text() for word in ("anwesend", "verspätet", "entschuldigt"))
     assert_accessible(phone, "coordinator dashboard (phone)")
     screenshot(phone, "progress-dashboard-phone")
@@ -66,10 +67,7 @@ def test_coordinator_sees_progress_and_missing_items_on_a_phone(live_server, pho
 
 def test_coordinator_with_a_failed_module_on_a_phone(live_server, phone, demo):
     sign_in(phone, live_server, demo["failed"])
-    assert (
-        phone.get_by_text("Modul 5: Bewertung steht noch aus").is_visible()
-        or phone.get_by_text("nicht bestanden").first.is_visible()
-    )
+    expect(phone.get_by_text("Modul 5: Bewertung steht noch aus").or_(phone.get_by_text("nicht bestanden")).first).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_accessible(phone, "coordinator dashboard with a missing module (phone)")
     screenshot(phone, "progress-dashboard-phone-missing")

@@ -47,5 +47,5 @@ def test_admin_form_shows_validation_errors(live_server, page, admin):
 def test_english_switch(live_server, page, admin):
     page.goto(f"{live_server}/anmelden")
     page.get_by_role("button", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

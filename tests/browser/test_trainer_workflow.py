@@ -131,7 +131,8 @@ def test_two_trainers_cannot_overwrite_each_other(live_server, new_page, trainer
     sign_in(admin_page, live_server, admin)
     admin_page.get_by_role("link", name="Protokoll").click()
     admin_page.get_by_label("Termin").select_option(str(session_id))
-    admin_page.get_by_role("button", name="Filtern").click()
+    with admin_page.expect_navigation():
+        admin_page.get_by_role("button", name="Filtern").click()
     table = admin_page.locator("table.audit-table")
     assert table.get_by_text("Otto Fremdtrainer").count() == 2
     assert table.get_by_text("Tina Trainer").count() == 2
@@ -159,9 +160,11 @@ def test_trainer_records_assessments_with_history(live_server, tablet, trainer, 
     expect(tablet.get_by_text("Bewertungen gespeichert (2 neu erfasst).")).to_be_visible()
     # Re-assessment: the earlier result stays in the history.
     tablet.get_by_label("Punkte (0–100) für Đorđe Petrović").fill("64")
-    tablet.get_by_role("button", name="Bewertungen speichern").click()
+    with tablet.expect_navigation():
+        tablet.get_by_role("button", name="Bewertungen speichern").click()
     row = tablet.get_by_role("group", name=re.compile("Đorđe Petrović"))
-    assert "bestanden" in row.locator(".assessment-row__current").inner_text()
+    expect(row.locator(".assessment-row__current")).to_contain_text("bestanden")
+    expect(row.locator(".assessment-row__current")).not_to_contain_text("nicht bestanden")
     row.get_by_text("Verlauf: 1 frühere Bewertung").click()
     assert "nicht bestanden" in row.locator(".history").inner_text()
     assert_accessible(tablet, "assessments")

@@ -18,7 +18,8 @@ def test_trainer_sets_up_and_uses_the_second_factor(app, live_server, page, trai
     page.get_by_role("link", name="Zweiter Faktor").click()
     page.get_by_role("button", name="Einrichtung beginnen").click()
     qr = page.get_by_role("img", name="QR-Code zum Einrichten der Authenticator-App")
-    assert qr.is_visible() and qr.bounding_box()["width"] >= 200
+    expect(qr).to_be_visible()
+    assert qr.bounding_box()["width"] >= 200
     assert_accessible(page, "2FA set-up")
     screenshot(page, "two-factor-setup")
     with app.app_context():
