@@ -7,6 +7,12 @@ whether anything changed, in any worker process. The update comes last and right
 so a writer holds the row lock for no longer than the commit itself and two writers cannot
 deadlock on it.
 
+Features hook in at that moment in a fixed order: ``BEFORE_BUMP`` writes what must be written
+at the commit (kept progress records no hook wrote), ``AFTER_BUMP`` stamps the rows this
+transaction wrote with the new value (kept progress records: the overview re-reads only rows
+stamped after the value it was built at). Stamps touch only rows the transaction has written
+already, whose locks it holds, so they add no new lock order.
+
 Writes through the ORM session are seen (objects flushed, and INSERT/UPDATE/DELETE statements
 run with ``session.execute``); writes on a raw connection are not. ``flask restore`` replaces the
 counter with the backup's and then moves it past every value seen before (``move_past``).
