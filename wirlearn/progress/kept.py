@@ -531,7 +531,7 @@ class SeriesRead:
     """A series' progress as read from its records."""
 
     items: list
-    rules: tuple  # the series' minimum and its modules as the records were read with them
+    rules: tuple | None  # the series' minimum and modules the records were read with (None: no rows)
     complete: bool  # every item came from a current record (none computed afresh)
 
 
@@ -547,14 +547,14 @@ def _info_key(info: dict[int, ModuleInfo]) -> tuple:
     )
 
 
-def read_series(series_id: int, at: datetime, *, changed_since: int | None = None) -> SeriesRead:
-    """Progress of a series' enrollments from the records, unordered; with ``changed_since``
-    only the records stamped with a later change-counter value (written by a transaction that
-    committed after that value). Records not current at ``at`` are computed afresh (then
-    ``complete`` is False)."""
-    rows = _record_rows(series_id, ordered=False, changed_since=changed_since)
+def read_series(series_id: int, at: datetime, *, ordered: bool = False, changed_since: int | None = None) -> SeriesRead:
+    """Progress of a series' enrollments from the records (unordered unless ``ordered``); with
+    ``changed_since`` only the records stamped with a later change-counter value (written by a
+    transaction that committed after that value). Records not current at ``at`` are computed
+    afresh (then ``complete`` is False)."""
+    rows = _record_rows(series_id, ordered=ordered, changed_since=changed_since)
     if not rows:
-        return SeriesRead([], reading_key(series_id), True)
+        return SeriesRead([], None, True)
     min_percent, info, language, fresh = _reading(series_id, rows, at)
     items = [fresh.get(row[ENROLLMENT_ID]) or KeptProgress(row, info, min_percent, language) for row in rows]
     return SeriesRead(items, (min_percent, _info_key(info)), not fresh)
@@ -589,12 +589,7 @@ def progress_for_series(
     the records, and computed afresh for any record that is missing or out of date. A fixed
     number of queries while the records are current. ``ordered=False``: in no particular order
     (the overview sorts by its own key anyway, and the database need not sort 10,000 rows)."""
-    at = now or moment(None)
-    rows = _record_rows(series_id, ordered=ordered)
-    if not rows:
-        return []
-    min_percent, info, language, fresh = _reading(series_id, rows, at)
-    return [fresh.get(row[ENROLLMENT_ID]) or KeptProgress(row, info, min_percent, language) for row in rows]
+    return read_series(series_id, now or moment(None), ordered=ordered).items
 
 
 def _reading(series_id: int, rows, at: datetime) -> tuple[int, dict[int, ModuleInfo], str, dict]:

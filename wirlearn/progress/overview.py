@@ -308,14 +308,14 @@ FIGURES_CACHE = "wirlearn_series_figures"
 def series_figures(series_id: int, rules: Rules, today: date | datetime | None = None) -> SeriesFigures:
     """The figures of a series. For the current moment they come from a cache keyed by the
     database's change counter (wirlearn.core.changes), so any write anywhere, in any worker,
-    makes the next view compute them afresh; so does the end of a session or the expiry of a
-    certificate. One statement on a hit; a whole-series computation on a miss."""
+    makes the next view read again what changed since (``_rows_from_records``); the end of a
+    session or the expiry of a certificate makes it read everything. One statement on a hit."""
     if today is not None:
-        return _compute_figures(series_id, rules, moment(today), utcnow())
+        return _figures(series_id, rules, moment(today), utcnow())[0]
     now, now_utc = moment(None), utcnow()
     version = current_version()
     if version is None:
-        return _compute_figures(series_id, rules, now, now_utc, from_records=True)
+        return _figures(series_id, rules, now, now_utc, from_records=True)[0]
     cache = current_app.extensions.setdefault(FIGURES_CACHE, {})
     key = (series_id, str(get_locale()))  # the "what is missing" sentences are in the reader's language
     cached = cache.get(key)
@@ -326,7 +326,7 @@ def series_figures(series_id: int, rules: Rules, today: date | datetime | None =
     else:
         previous = None  # a session ended or a certificate expired since: read everything
     with collector_paused():
-        figures, memo = _figures_with_memo(series_id, rules, now, now_utc, version, previous)
+        figures, memo = _figures(series_id, rules, now, now_utc, version=version, previous=previous, from_records=True)
     cache[key] = (version, figures, memo)  # one entry per series and language: the newest
     return figures
 
@@ -434,7 +434,7 @@ def _rows_from_records(
         new = [progress for progress in read.items if progress.enrollment_id not in position]
         if (
             read.complete
-            and read.rules == previous.reading
+            and read.rules in (None, previous.reading)
             and len(read.items) <= INCREMENTAL_LIMIT
             and kept.enrollments_count(series_id) == len(rows) + len(new)  # none deleted
         ):
@@ -456,22 +456,12 @@ def _rows_from_records(
             return rows, _memo(version, previous.reading, regions_key, certificate_keys, rows, position)
     read = kept.read_series(series_id, now)
     rows = _in_name_order(_row(progress, certificates, now_utc) for progress in read.items)
-    memo = _memo(version, read.rules, regions_key, certificate_keys, rows) if read.complete and version is not None else None
+    memo = (
+        _memo(version, read.rules or kept.reading_key(series_id), regions_key, certificate_keys, rows)
+        if read.complete and version is not None
+        else None
+    )
     return rows, memo
-
-
-def _compute_figures(
-    series_id: int, rules: Rules, now: datetime, now_utc: datetime, *, from_records: bool = False
-) -> SeriesFigures:
-    """``from_records``: read the kept progress records (the present moment); otherwise compute
-    everyone's progress at ``now`` (a moment in the past or future, as tests ask)."""
-    return _figures(series_id, rules, now, now_utc, from_records=from_records)[0]
-
-
-def _figures_with_memo(
-    series_id: int, rules: Rules, now: datetime, now_utc: datetime, version: int, previous: _Memo | None
-) -> tuple[SeriesFigures, _Memo | None]:
-    return _figures(series_id, rules, now, now_utc, version=version, previous=previous, from_records=True)
 
 
 def _figures(
@@ -484,6 +474,9 @@ def _figures(
     previous: _Memo | None = None,
     from_records: bool = False,
 ) -> tuple[SeriesFigures, _Memo | None]:
+    """The figures of a series at ``now``, and the memo for next time. ``from_records``: from the
+    kept progress records (the present moment; ``previous``: re-read only what changed since);
+    otherwise everyone's progress computed at ``now`` (a moment in the past or future)."""
     enrollment_ids = select(Enrollment.id).where(Enrollment.series_id == series_id)
     certificates = certificates_by_enrollment(enrollment_ids)
     regions = _regions()
