@@ -60,23 +60,24 @@ def qr_text(data_url: str) -> str:
     return results[0].text
 
 
-def test_the_qr_code_sets_up_this_account_with_its_pending_secret(app, client, login, trainer):
-    login(client, trainer)
+def set_up_page(app, client, login, user) -> tuple[str, str]:
+    """Start setting up the second factor as ``user``: the set-up page and the pending secret."""
+    login(client, user)
     client.post("/konto/zwei-faktor/einrichten")
     page = client.get("/konto/zwei-faktor").get_data(as_text=True)
     with app.app_context():
-        secret = db.session.get(User, trainer.id).totp_secret
+        return page, db.session.get(User, user.id).totp_secret
+
+
+def test_the_qr_code_sets_up_this_account_with_its_pending_secret(app, client, login, trainer):
+    page, secret = set_up_page(app, client, login, trainer)
     uri = urlsplit(qr_text(re.search(r'<img src="(data:[^"]+)"', page).group(1)))
     assert (uri.scheme, uri.netloc, unquote(uri.path)) == ("otpauth", "totp", f"/wirlearn:{trainer.email}")
     assert parse_qs(uri.query) == {"secret": [secret], "issuer": ["wirlearn"]}
 
 
 def test_the_key_to_type_by_hand_is_shown_in_groups_of_four(app, client, login, trainer):
-    login(client, trainer)
-    client.post("/konto/zwei-faktor/einrichten")
-    page = client.get("/konto/zwei-faktor").get_data(as_text=True)
-    with app.app_context():
-        secret = db.session.get(User, trainer.id).totp_secret
+    page, secret = set_up_page(app, client, login, trainer)
     shown = re.search(r'<code class="totp-secret">([^<]*)</code>', page).group(1)
     assert shown == " ".join(re.findall(".{4}", secret)) and len(secret) == 32
 
