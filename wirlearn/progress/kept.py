@@ -16,9 +16,10 @@ only stores what it said and reads it back:
   computes it afresh; the periodic job ``progress.refresh_due`` and ``flask progress refresh``
   write the new state.
 * **Reading**: ``progress_for_series`` returns every enrollment of a series in name order from
-  the records (names and regions joined fresh: a renamed person needs no recompute), computing
-  only missing or out-of-date ones. ``series_progress_json`` serves the API straight from the
-  rows.
+  the records (names and regions joined fresh; a rename or region move rewrites the person's
+  records only so that their revision moves), computing only missing or out-of-date ones.
+  ``series_progress_body`` writes the API's JSON straight from the rows. ``read_series`` with
+  ``changed_since`` reads only records stamped after a change-counter value (the overview).
 * After each chunk is written, the signal ``progress_kept`` tells other features (sender: the
   series id, ``enrollment_ids``).
 * **Safety net**: attendance, assessment and enrollment rows written through the ORM session
@@ -602,21 +603,16 @@ def _reading(series_id: int, rows, at: datetime) -> tuple[int, dict[int, ModuleI
     return min_percent, module_info(series_id), language, fresh
 
 
-def series_progress_json(series_id: int) -> list[dict]:
-    """The whole-series progress API's items (``ParticipantProgressSchema``), built from the
-    records without materialising progress objects."""
-    return list(_series_progress_items(series_id))
-
-
 # Items written per orjson call: small enough to stay in the CPU caches, large enough that the
 # calls cost nothing.
 BODY_CHUNK = 200
 
 
 def series_progress_body(series_id: int) -> bytes:
-    """The same items as one JSON array, written a few hundred at a time as they are made: the items are never
-    all in memory at once, so the cost stays linear in the participants (a list of 10,000 items
-    with 8 modules each first outgrew the CPU caches: 16 × the time of 1,000; bench: scale)."""
+    """The whole-series progress API's items (``ParticipantProgressSchema``) as one JSON array,
+    built from the records without progress objects and written a few hundred at a time as they
+    are made: never all in memory at once, so the cost stays linear in the participants (a list
+    of 10,000 items with 8 modules each outgrew the CPU caches: 16 × the time of 1,000)."""
     items = _series_progress_items(series_id)
     parts = [orjson.dumps(chunk)[1:-1] for chunk in iter(lambda: list(islice(items, BODY_CHUNK)), [])]
     return b"[" + b",".join(parts) + b"]"
