@@ -160,6 +160,19 @@ def sign_in(page, base_url: str, user, password: str | None = None) -> None:
     page.wait_for_load_state()
 
 
+def eventually(page, expression: str, expected=None, timeout_ms: int = 10_000):
+    """Evaluate `expression` until it gives `expected` (default: an empty list) or the time is up;
+    returns the last value, so the caller's assert shows what the page held."""
+    wanted = [] if expected is None else expected
+    waited = 0
+    value = page.evaluate(expression)
+    while value != wanted and waited < timeout_ms:
+        page.wait_for_timeout(100)
+        waited += 100
+        value = page.evaluate(expression)
+    return value
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -58,7 +58,7 @@ def test_qr_code_from_the_pdf_opens_gueltig_on_a_phone(app, served, phone, progr
         phone.get_by_role("link", name="English").click()
     phone.wait_for_load_state()
     expect(phone.get_by_role("heading", name="Valid", exact=True)).to_be_visible()
-    assert phone.locator("html").get_attribute("lang") == "en"
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
     assert phone.context.cookies() == []
     assert_accessible(phone, "verification page, English")
 
@@ -166,7 +166,7 @@ def test_holder_finds_download_and_share_links_on_a_phone(app, served, phone, pr
     screenshot(phone, "certificates-dashboard-phone")
     phone.goto(f"{served}/zertifikate")
     expect(phone.get_by_role("link", name="PDF herunterladen")).to_be_visible()
-    assert phone.get_by_label("Link zum Teilen (Prüfseite)").input_value() == f"{served}/v/{code}"
+    expect(phone.get_by_label("Link zum Teilen (Prüfseite)")).to_have_value(f"{served}/v/{code}")
     assert_accessible(phone, "my certificates")
     screenshot(phone, "certificates-mine-phone")
     expect(phone.get_by_role("link", name="Zum LinkedIn-Profil hinzufügen")).to_be_visible()

@@ -54,7 +54,7 @@ def test_an_empty_revocation_reason_is_reported_on_screen_and_focused(new_page, 
         phone.get_by_role("button", name="Zertifikat widerrufen").click()
     phone.wait_for_load_state()
     summary = phone.locator("#revoke-errors")
-    assert "Bitte geben Sie einen Grund für den Widerruf an." in summary.inner_text()
+    expect(summary).to_contain_text("Bitte geben Sie einen Grund für den Widerruf an.")
     assert summary.evaluate(IN_VIEW)
     assert phone.evaluate("document.activeElement.id") == "revoke-errors"
     assert_accessible(phone, "certificate page with a revocation error")
@@ -91,7 +91,7 @@ def test_new_pages_pass_axe(new_page, live_server, app, admin, programme, coordi
     desktop.goto(f"{live_server}/verwaltung/reihen/{programme['main'].id}/zertifikate")
     desktop.get_by_role("link", name="Zertifikat für 1 berechtigte Person ausstellen …").click()
     expect(desktop.get_by_role("button", name="Ja, 1 Zertifikat ausstellen")).to_be_visible()
-    assert "Đorđe Petrović" in desktop.locator("ol.batch-names").inner_text()
+    expect(desktop.locator("ol.batch-names")).to_contain_text("Đorđe Petrović")
     assert_accessible(desktop, "batch confirmation")
 
 

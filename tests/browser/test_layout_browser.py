@@ -97,15 +97,15 @@ def test_overview_on_a_phone_shows_status_attendance_and_module_symbols(new_page
     phone.goto(live_server + pages(wide_series.id)["overview"])
     card = phone.locator("tbody tr").filter(has_text="Ayşe Yılmaz")
     expect(card.locator(".progress-matrix__status")).to_be_visible()
-    assert "zertifiziert" in card.locator(".progress-matrix__status").inner_text()
+    expect(card.locator(".progress-matrix__status")).to_contain_text("zertifiziert")
     expect(card.locator(".progress-matrix__attendance")).to_be_visible()
     symbols = card.locator(".progress-cell")
-    assert symbols.count() == 9
+    expect(symbols).to_have_count(9)
     for index in range(9):
         box = symbols.nth(index).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert symbols.nth(8).evaluate("el => getComputedStyle(el, '::before').content") == '"M9"'
-    assert "Modul 9: bestanden" in symbols.nth(8).inner_text()
+    expect(symbols.nth(8)).to_contain_text("Modul 9: bestanden")
     assert_accessible(phone, "overview on a phone")
 
 

@@ -33,7 +33,7 @@ def test_invited_person_sets_password_in_chromium_and_signs_in(app, live_server,
     office.get_by_label("Name").fill("Nele Neu")
     office.get_by_label("Koordinator/in (Teilnehmende)").check()
     office.get_by_label("Gebietskörperschaft").select_option(label="Kassel")
-    assert office.get_by_label("Einladung per E-Mail senden (Link zum Setzen des Passworts, 72 Stunden gültig)").is_checked()
+    expect(office.get_by_label("Einladung per E-Mail senden (Link zum Setzen des Passworts, 72 Stunden gültig)")).to_be_checked()
     office.get_by_role("button", name="Speichern").click()
     expect(office.get_by_text("Nele Neu wurde angelegt und erhält eine Einladung an nele.neu@example.org.")).to_be_visible()
 
@@ -47,7 +47,7 @@ def test_invited_person_sets_password_in_chromium_and_signs_in(app, live_server,
     for device in ("phone", "desktop"):
         reader = new_page(device)
         reader.set_content(html)
-        assert reader.get_by_role("link", name="Passwort setzen").get_attribute("href") == link
+        expect(reader.get_by_role("link", name="Passwort setzen")).to_have_attribute("href", link)
         screenshot(reader, f"mail-invitation-{device}")
 
     person = new_page("phone")

@@ -63,7 +63,7 @@ def test_a_refused_mark_is_listed_with_its_reason_and_discarded(app, live_server
     expect(item).to_contain_text(re.compile(r"Grund: Der Termin beginnt erst am \d\d\.\d\d\.\d{4} um \d\d:\d\d Uhr\."))
     expect(item).to_contain_text("Ayşe Yılmaz – anwesend")
     assert saved_statuses(app, session_id) == ([], 0, 0)
-    assert page.evaluate("document.documentElement.getAttribute('data-offline-pending')") == "0"
+    expect(page.locator("html")).to_have_attribute("data-offline-pending", "0")
     assert [entry["refused"]["status"] for entry in kept_on_device(page)] == [422]
 
     # Opening a page again does not send the refused marks once more.
@@ -105,7 +105,7 @@ def test_a_refused_mark_is_listed_with_its_reason_and_discarded(app, live_server
     )
     expect(banner).to_be_hidden()
     assert kept_on_device(page) == []
-    assert page.evaluate("document.documentElement.getAttribute('data-offline-refused')") == "0"
+    expect(page.locator("html")).to_have_attribute("data-offline-refused", "0")
     page.reload()
     expect(page.locator("html[data-offline-refused='0']")).to_have_count(1)
     expect(banner).to_be_hidden()

@@ -78,7 +78,7 @@ def test_overview_with_a_filter_on_a_desktop(live_server, page, demo):
     assert page.url.endswith("/programm")
     expect(page.get_by_role("heading", name="Programmübersicht")).to_be_visible()
     expect(page.get_by_text("32 von 33")).to_be_visible()
-    assert page.locator(".progress-matrix tbody tr").count() == 32
+    expect(page.locator(".progress-matrix tbody tr")).to_have_count(32)
     assert_accessible(page, "programme overview")
     screenshot(page, "progress-overview-desktop")
 
@@ -87,14 +87,14 @@ def test_overview_with_a_filter_on_a_desktop(live_server, page, demo):
         page.get_by_role("button", name="Anwenden").click()
     page.wait_for_load_state()
     expect(page.get_by_text("4 von 32 Teilnehmenden angezeigt")).to_be_visible()
-    assert page.locator(".progress-matrix tbody tr").count() == 4
-    assert page.get_by_label("Status").input_value() == "unreachable"
+    expect(page.locator(".progress-matrix tbody tr")).to_have_count(4)
+    expect(page.get_by_label("Status")).to_have_value("unreachable")
     # Sorting by attendance from the column header keeps the filter.
     with page.expect_navigation():
         page.get_by_role("link", name="Anwesenheit (sortieren)").click()
     page.wait_for_load_state()
     assert "status=unreachable" in page.url and "sort=attendance" in page.url
-    assert page.locator(".progress-matrix tbody tr").count() == 4
+    expect(page.locator(".progress-matrix tbody tr")).to_have_count(4)
     assert_accessible(page, "programme overview, filtered")
     screenshot(page, "progress-overview-filtered")
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
+from tests.browser.conftest import assert_accessible, eventually, screenshot, sign_in
 from tests.functional.test_checkin import make_running, token_at
 from tests.support import bearer
 from wirlearn.attendance.models import Attendance
@@ -113,7 +113,7 @@ def test_roll_call_survives_network_loss_reload_and_closed_tab(app, live_server,
         page.reload()
         page.wait_for_timeout(500)
         assert saved_statuses(app, session_id) == (["excused", "late", "present"], 3, 1)
-        assert page.evaluate("document.documentElement.getAttribute('data-offline-pending')") == "0"
+        expect(page.locator("html")).to_have_attribute("data-offline-pending", "0")
     finally:
         context.close()
 
@@ -170,9 +170,10 @@ def test_signing_out_clears_the_device(live_server, new_page, trainer, seminar):
     assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == ["wirlearn-offline"]
     page.get_by_role("button", name="Abmelden").click()
     expect(page.get_by_text("Sie haben sich abgemeldet.")).to_be_visible()
-    assert page.evaluate("caches.keys()") == []
-    assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
-    assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == []
+    # The browser clears the device on the sign-out answer; wait for it rather than look once.
+    assert eventually(page, "caches.keys()") == []
+    assert eventually(page, "navigator.serviceWorker.getRegistrations().then(r => r.length)", 0) == 0
+    assert eventually(page, "indexedDB.databases().then(d => d.map(x => x.name))") == []
 
 
 def test_a_save_by_another_trainer_meanwhile_opens_the_conflict_view(app, live_server, browser, trainer, other_trainer, seminar):
@@ -209,7 +210,7 @@ def test_a_save_by_another_trainer_meanwhile_opens_the_conflict_view(app, live_s
         page.get_by_role("button", name="Anwesenheit speichern").click()
         expect(page.get_by_text("Anwesenheit gespeichert (3 geänderte Einträge).")).to_be_visible()
         assert saved_statuses(app, session_id)[0] == ["excused", "late", "present"]
-        assert page.evaluate("document.documentElement.getAttribute('data-offline-pending')") == "0"
+        expect(page.locator("html")).to_have_attribute("data-offline-pending", "0")
     finally:
         context.close()
 

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_login_page_is_german_and_accessible(live_server, page):
     page.goto(f"{live_server}/anmelden")
-    assert page.locator("html").get_attribute("lang") == "de"
+    expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
     assert_accessible(page, "Anmeldung")
     screenshot(page, "login")
@@ -21,7 +21,7 @@ def test_each_role_lands_on_its_start_page(live_server, page, request, role):
     user = request.getfixturevalue(role)
     sign_in(page, live_server, user)
     assert "/anmelden" not in page.url
-    assert page.locator("html").get_attribute("lang") == "de"
+    expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
     expect(page.locator("h1").first).to_be_visible()
     assert_accessible(page, f"start page of {role}")
@@ -39,7 +39,7 @@ def test_admin_form_shows_validation_errors(live_server, page, admin):
     page.get_by_label("Mindestanwesenheit über alle Termine (%)").fill("120")
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_text("Bitte korrigieren Sie die markierten Angaben. Es wurde nichts gespeichert.")).to_be_visible()
-    assert page.get_by_label("Titel der Reihe").get_attribute("aria-invalid") == "true"
+    expect(page.get_by_label("Titel der Reihe")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page, "series form with errors")
     screenshot(page, "admin-form-errors")
 

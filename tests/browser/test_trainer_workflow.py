@@ -56,8 +56,8 @@ def test_trainer_records_a_session_on_a_tablet(live_server, tablet, trainer, tod
     tablet.get_by_role("button", name="Anwesenheit speichern").click()
     expect(tablet.get_by_text("Anwesenheit gespeichert (4 geänderte Einträge).")).to_be_visible()
     expect(tablet.get_by_text(re.compile("Zuletzt geändert von Tina Trainer am"))).to_be_visible()
-    assert roster_row(tablet, "Đorđe Petrović").get_by_label("entschuldigt", exact=True).is_checked()
-    assert roster_row(tablet, "Jürgen Weiß").get_by_label("Notiz zu Jürgen Weiß").input_value() == "Zug ausgefallen, 30 Minuten"
+    expect(roster_row(tablet, "Đorđe Petrović").get_by_label("entschuldigt", exact=True)).to_be_checked()
+    expect(roster_row(tablet, "Jürgen Weiß").get_by_label("Notiz zu Jürgen Weiß")).to_have_value("Zug ausgefallen, 30 Minuten")
     assert_accessible(tablet, "saved roster")
     screenshot(tablet, "roster-tablet-saved")
 
@@ -70,7 +70,7 @@ def test_roster_works_by_keyboard_alone(live_server, page, trainer, today_series
     first.focus()
     page.keyboard.press("Space")
     page.keyboard.press("ArrowRight")  # arrow keys move within the radio group: now "verspätet"
-    assert roster_row(page, "Ayşe Yılmaz").get_by_label("verspätet", exact=True).is_checked()
+    expect(roster_row(page, "Ayşe Yılmaz").get_by_label("verspätet", exact=True)).to_be_checked()
     page.keyboard.press("Tab")  # to the note field of the same row
     page.keyboard.type("kam später")
     page.keyboard.press("Enter")  # Enter in a note does not send the whole list (issue 13)
@@ -111,11 +111,11 @@ def test_two_trainers_cannot_overwrite_each_other(live_server, new_page, trainer
     ).to_be_visible()
     expect(alert.get_by_role("link", name="Đorđe Petrović")).to_be_visible()
     expect(alert.get_by_role("link", name="Nguyễn Thị Hương")).to_be_visible()
-    assert "Attest liegt vor" in alert.inner_text()
+    expect(alert).to_contain_text("Attest liegt vor")
     # Her own choices are kept; the row she left alone shows Otto's value.
-    assert roster_row(tina, "Đorđe Petrović").get_by_label("unentschuldigt", exact=True).is_checked()
-    assert roster_row(tina, "Ayşe Yılmaz").get_by_label("anwesend", exact=True).is_checked()
-    assert roster_row(tina, "Nguyễn Thị Hương").get_by_label("anwesend", exact=True).is_checked()
+    expect(roster_row(tina, "Đorđe Petrović").get_by_label("unentschuldigt", exact=True)).to_be_checked()
+    expect(roster_row(tina, "Ayşe Yılmaz").get_by_label("anwesend", exact=True)).to_be_checked()
+    expect(roster_row(tina, "Nguyễn Thị Hương").get_by_label("anwesend", exact=True)).to_be_checked()
     expect(roster_row(tina, "Đorđe Petrović").get_by_text(re.compile("Auch geändert von Otto Fremdtrainer"))).to_be_visible()
     assert_accessible(tina, "roster with conflict")
     screenshot(tina, "roster-conflict")
@@ -123,8 +123,8 @@ def test_two_trainers_cannot_overwrite_each_other(live_server, new_page, trainer
     # She decides deliberately and saves again.
     tina.get_by_role("button", name="Anwesenheit speichern").click()
     expect(tina.get_by_text("Anwesenheit gespeichert (2 geänderte Einträge).")).to_be_visible()
-    assert roster_row(tina, "Đorđe Petrović").get_by_label("unentschuldigt", exact=True).is_checked()
-    assert roster_row(tina, "Nguyễn Thị Hương").get_by_label("anwesend", exact=True).is_checked()
+    expect(roster_row(tina, "Đorđe Petrović").get_by_label("unentschuldigt", exact=True)).to_be_checked()
+    expect(roster_row(tina, "Nguyễn Thị Hương").get_by_label("anwesend", exact=True)).to_be_checked()
 
     # The audit page shows both trainers' changes, before → after.
     admin_page = new_page("desktop")
@@ -134,10 +134,10 @@ def test_two_trainers_cannot_overwrite_each_other(live_server, new_page, trainer
     with admin_page.expect_navigation():
         admin_page.get_by_role("button", name="Filtern").click()
     table = admin_page.locator("table.audit-table")
-    assert table.get_by_text("Otto Fremdtrainer").count() == 2
-    assert table.get_by_text("Tina Trainer").count() == 2
+    expect(table.get_by_text("Otto Fremdtrainer")).to_have_count(2)
+    expect(table.get_by_text("Tina Trainer")).to_have_count(2)
     row = table.locator("tr", has_text="Anwesenheit geändert")
-    assert "entschuldigt → unentschuldigt" in row.inner_text()
+    expect(row).to_contain_text("entschuldigt → unentschuldigt")
     assert_accessible(admin_page, "audit page")
     screenshot(admin_page, "audit-page")
 
@@ -153,7 +153,7 @@ def test_trainer_records_assessments_with_history(live_server, tablet, trainer, 
     tablet.get_by_role("button", name="Bewertungen speichern").click()
     expect(tablet.get_by_text("Die Bewertungen enthalten ungültige Angaben. Es wurde nichts gespeichert.")).to_be_visible()
     expect(tablet.get_by_text("Die Punkte müssen zwischen 0 und 100 liegen.").first).to_be_visible()
-    assert tablet.get_by_label("Punkte (0–100) für Ayşe Yılmaz").input_value() == "72,5"
+    expect(tablet.get_by_label("Punkte (0–100) für Ayşe Yılmaz")).to_have_value("72,5")
     assert_accessible(tablet, "assessments with errors")
     tablet.get_by_label("Punkte (0–100) für Đorđe Petrović").fill("48")
     tablet.get_by_role("button", name="Bewertungen speichern").click()
@@ -166,7 +166,7 @@ def test_trainer_records_assessments_with_history(live_server, tablet, trainer, 
     expect(row.locator(".assessment-row__current")).to_contain_text("bestanden")
     expect(row.locator(".assessment-row__current")).not_to_contain_text("nicht bestanden")
     row.get_by_text("Verlauf: 1 frühere Bewertung").click()
-    assert "nicht bestanden" in row.locator(".history").inner_text()
+    expect(row.locator(".history")).to_contain_text("nicht bestanden")
     assert_accessible(tablet, "assessments")
     screenshot(tablet, "assessments-tablet")
 

@@ -27,7 +27,7 @@ def test_trainer_sets_up_and_uses_the_second_factor(app, live_server, page, trai
     page.get_by_label("Code aus der App").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Einrichten", exact=True).click()
     expect(page.get_by_role("heading", name="Ihre Wiederherstellungscodes")).to_be_visible()
-    assert page.locator(".recovery-codes code").count() == 10
+    expect(page.locator(".recovery-codes code")).to_have_count(10)
     assert_accessible(page, "recovery codes")
     screenshot(page, "two-factor-recovery-codes")
     page.wait_for_load_state("networkidle")
