@@ -346,3 +346,35 @@ def test_codes_in_other_digits_are_failed_attempts_not_errors(app, trainer, froz
         failed = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "auth.2fa_failed")
         assert db.session.scalar(failed) == 3
     assert attacker.post("/anmelden/bestaetigen", data={"code": "١٢٣٤٥٦"}, environ_base=here).status_code == 429
+
+
+def test_failed_sign_ins_count_over_the_last_sixty_seconds_not_per_window_since_the_first(app, coordinator, monkeypatch):
+    """The moving window (RATELIMIT_STRATEGY, default "moving-window"): every failed attempt
+    counts for exactly 60 seconds. A fixed window would start afresh one minute after the first
+    attempt and let an attacker who times a burst at its end try twice the budget within seconds."""
+    import time
+    import types
+
+    from limits.storage import memory
+
+    start = time.time()
+    clock = {"now": start}
+    monkeypatch.setattr(memory, "time", types.SimpleNamespace(time=lambda: clock["now"]))
+    stranger = app.test_client()
+
+    def fail_at(seconds: float) -> int:
+        clock["now"] = start + seconds
+        return attempt(stranger, coordinator.email, address=STRANGER).status_code
+
+    assert ACCOUNT_ADDRESS_LIMIT == 3
+    assert [fail_at(0), fail_at(50), fail_at(50)] == [200, 200, 200]
+    # 61 seconds on, the first attempt no longer counts: one more try, then the budget is spent
+    # again, because the two at second 50 still count.
+    assert fail_at(61) == 200
+    clock["now"] = start + 62
+    refused = attempt(stranger, coordinator.email, coordinator.password, address=STRANGER)
+    assert refused.status_code == 429
+    assert "Zu viele Anfragen" in refused.get_data(as_text=True)
+    # A minute after the attempts at second 50, the owner's right password goes through.
+    clock["now"] = start + 111
+    assert attempt(stranger, coordinator.email, coordinator.password, address=STRANGER).status_code == 302
