@@ -599,6 +599,37 @@ def test_deep_linking_returns_a_signed_resource_link_for_the_chosen_series(app, 
     assert "lti.deep_link" in audit_actions(app)
 
 
+@pytest.mark.parametrize("accepted", [["file", "html"], "link", []])
+def test_deep_linking_where_the_platform_takes_no_activity_is_refused_in_german(app, client, fake_platform, trainer, accepted):
+    """A platform asking for a file or a web link (``accept_types`` without ``ltiResourceLink``)
+    gets no series picker that could only end in an answer it rejects: a German refusal that
+    says what to do instead, audited, nothing linked."""
+    platform_id = fake_platform.register(app)
+    link_user(app, platform_id, "moodle-trainer-1", trainer.id)
+    settings = {"deep_link_return_url": fake_platform.base + "/deep-link-return", "accept_types": accepted}
+    response, _state, _token = fake_platform.launch(
+        client, deep_linking=True, sub="moodle-trainer-1", **{DL + "deep_linking_settings": settings}
+    )
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "einen anderen Inhalt als eine Aktivität" in text
+    assert "Fügen Sie wirlearn im Kurs als Aktivität hinzu" in text
+    assert refusal_reasons(app) == ["content_type_not_accepted"]
+    assert count(app, LtiContext) == 0
+
+
+def test_deep_linking_without_accept_types_still_offers_the_series(app, client, fake_platform, programme, trainer):
+    """Platforms that leave ``accept_types`` out (it is required, but not every platform sends
+    it) still get the picker: wirlearn returns the one kind it has."""
+    platform_id = fake_platform.register(app)
+    link_user(app, platform_id, "moodle-trainer-1", trainer.id)
+    settings = {"deep_link_return_url": fake_platform.base + "/deep-link-return"}
+    response, _state, _token = fake_platform.launch(
+        client, deep_linking=True, sub="moodle-trainer-1", **{DL + "deep_linking_settings": settings}
+    )
+    assert follow(client, response).request.path.startswith("/lti/deep-linking/")
+
+
 def test_deep_linking_page_belongs_to_the_trainer_who_launched(
     app, client, fake_platform, programme, trainer, other_trainer, login
 ):

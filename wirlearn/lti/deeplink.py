@@ -13,7 +13,7 @@ from wirlearn.audit.services import record
 from wirlearn.core.timeutil import utcnow
 from wirlearn.core.urls import public_url_for
 from wirlearn.lti import accounts, keys
-from wirlearn.lti.launch import DL, LTI, VERSION
+from wirlearn.lti.launch import DL, LTI, RESOURCE_LINK_ITEM, VERSION
 from wirlearn.lti.models import LtiLaunch
 
 # How long after the launch the trainer may take to pick a series.
@@ -46,7 +46,7 @@ def response_token(launch: LtiLaunch, series) -> str:
         LTI + "deployment_id": claims["deployment_id"],
         DL + "content_items": [
             {
-                "type": "ltiResourceLink",
+                "type": RESOURCE_LINK_ITEM,
                 "title": series.title,
                 "text": _("Anwesenheit, Bewertungen und Fortschritt in wirlearn"),
                 "url": public_url_for("lti.launch"),

@@ -33,6 +33,7 @@ VERSION = "1.3.0"
 RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINKING = "LtiDeepLinkingRequest"
 MESSAGE_TYPES = (RESOURCE_LINK, DEEP_LINKING)
+RESOURCE_LINK_ITEM = "ltiResourceLink"  # the one kind of content item deep linking returns
 STATE_LIFETIME = timedelta(minutes=10)
 # The hand-over from the launch to wirlearn's page; long enough to sign in and confirm a link.
 HANDOFF_LIFETIME = timedelta(minutes=15)
@@ -342,6 +343,16 @@ def check_claims(claims: dict, platform: LtiPlatform, nonce: str) -> dict:
         if not isinstance(settings.get("deep_link_return_url"), str) or not settings["deep_link_return_url"]:
             raise LaunchError(
                 "missing_claim", _("Im Anmeldetoken fehlt die Angabe „%(claim)s“.", claim="deep_link_return_url"), platform.id
+            )
+        accepted = settings.get("accept_types")
+        if isinstance(accepted, (list, str)) and RESOURCE_LINK_ITEM not in (
+            [accepted] if isinstance(accepted, str) else accepted
+        ):
+            raise LaunchError(
+                "content_type_not_accepted",
+                _("Die Lernplattform erwartet hier einen anderen Inhalt als eine Aktivität (LTI-Link)."),
+                platform.id,
+                hint=_("Fügen Sie wirlearn im Kurs als Aktivität hinzu, dann bietet die Lernplattform die Auswahl der Reihe an."),
             )
         summary["deep_link_return_url"] = settings["deep_link_return_url"][:1000]
         summary["deep_link_data"] = settings.get("data") if isinstance(settings.get("data"), str) else None
