@@ -7,7 +7,7 @@ from datetime import date, time
 from decimal import Decimal
 
 from tests.unit.test_progress_rules import NOW, progress, sessions_for
-from wirlearn.progress.services import STATE_PASSED, AssessmentInput, ModuleInput, SessionInput
+from wirlearn.progress.services import STATE_PASSED, STATE_RUNNING, AssessmentInput, ModuleInput, Rules, SessionInput
 
 
 def test_the_module_card_shows_sessions_attempts_and_the_latest_result():
@@ -47,3 +47,47 @@ def test_a_module_without_an_assessment_shows_no_attempts_no_feedback_and_no_dat
     result = progress(modules=[ModuleInput(1, "Grundlagen")], sessions=sessions_for(1, [-3], 1), assessments=[])
     card = result.modules[0]
     assert (card.assessment, card.attempts, card.points, card.feedback, card.assessed_on) == ("pending", 0, None, "", None)
+
+
+def test_the_summary_counts_passed_modules_and_which_are_required():
+    modules = [
+        ModuleInput(1, "Grundlagen", position=3),
+        ModuleInput(2, "Praxis", position=5),
+        ModuleInput(3, "Vertiefung", position=8, required=False),
+    ]
+    sessions = sessions_for(1, [-9], 1) + sessions_for(2, [-8], 2) + sessions_for(3, [-7], 3)
+    assessments = [AssessmentInput(1, 1, "passed"), AssessmentInput(2, 1, "failed"), AssessmentInput(3, 1, "passed")]
+    result = progress(modules=modules, sessions=sessions, assessments=assessments)
+    assert [(card.position, card.number, card.required) for card in result.modules] == [(3, 1, True), (5, 2, True), (8, 3, False)]
+    assert (result.modules_passed, result.required_modules, result.required_passed) == (2, 2, 1)
+
+
+def test_a_required_module_after_an_optional_one_still_decides():
+    modules = [ModuleInput(1, "Vertiefung", position=1, required=False), ModuleInput(2, "Praxis", position=2)]
+    sessions = sessions_for(1, [-9], 1) + sessions_for(2, [-8], 2)
+    result = progress(modules=modules, sessions=sessions, assessments=[AssessmentInput(2, 1, "failed")])
+    assert (result.eligible, result.missing) == (False, ["Modul 2: nicht bestanden"])
+
+
+def test_several_sessions_still_to_come_or_not_recorded_are_counted_in_the_missing_items():
+    sessions = sessions_for(1, [-9, -8], 1, recorded=False) + sessions_for(1, [-7], 3) + sessions_for(1, [3, 4], 4)
+    result = progress(modules=[ModuleInput(1, "Grundlagen")], sessions=sessions, attendance={3: "present"})
+    assert result.missing == [
+        "Modul 1: noch 2 Termine ausstehend",
+        "Modul 1: Anwesenheit für 2 Termine noch nicht erfasst",
+    ]
+
+
+def test_a_session_not_recorded_yet_and_one_to_come_both_may_still_be_attended():
+    # Module minimum 75 %: 1 of 2 held so far; with the unrecorded and the coming session 3 of 4.
+    sessions = sessions_for(1, [-9, -8], 1) + sessions_for(1, [-7], 3, recorded=False) + sessions_for(1, [3], 4)
+    result = progress(
+        modules=[ModuleInput(1, "Grundlagen")],
+        sessions=sessions,
+        attendance={1: "present", 2: "absent"},
+        assessments=[],
+        rules=Rules(min_attendance_percent=50, min_module_attendance_percent=75),
+    )
+    assert result.modules[0].state == STATE_RUNNING
+    assert result.reachable is True
+    assert "Modul 1: Anwesenheit 50 % – mindestens 75 % nötig" in result.missing
