@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.core.timeutil import local_today
 from wirlearn.extensions import db
@@ -65,6 +66,35 @@ def test_a_participants_modules_come_in_the_series_order_with_their_titles(app, 
         (1, "Praxis", 2),
         (2, "Grundlagen", 3),
     ]
+
+
+def test_a_participants_module_card_shows_what_was_entered_for_the_module_its_sessions_and_assessment(app, factory):
+    person = factory.user("coordinator", name="Ayşe Yılmaz")
+    series = factory.series(
+        coordinators=(person,),
+        modules=({"title": "Praxis", "assessment_kind": "points", "max_points": 100, "pass_mark": 60},),
+        days=((-3,),),
+        today=TODAY,
+    )
+    with app.app_context():
+        enrollment_id = db.session.scalar(select(Enrollment.id).where(Enrollment.series_id == series.id))
+        db.session.add(
+            Assessment(
+                module_id=series.module_ids[0],
+                enrollment_id=enrollment_id,
+                result="passed",
+                points=72,
+                feedback="Gut begründet",
+                assessed_on=date(2026, 11, 23),
+            )
+        )
+        db.session.commit()
+        card = services.progress_for_enrollment(enrollment_id, today=TODAY).modules[0]
+    assert (card.teaching_units, card.assessment_kind, card.max_points, card.pass_mark) == (8, "points", 100, 60)
+    assert (card.feedback, card.assessed_on) == ("Gut begründet", date(2026, 11, 23))
+    assert [
+        (entry.session.date, entry.session.start_time, entry.session.end_time, entry.session.place) for entry in card.sessions
+    ] == [(date(2026, 11, 22), time(9), time(16), "Raum 1")]
 
 
 @pytest.fixture
