@@ -97,6 +97,23 @@ def test_a_participants_module_card_shows_what_was_entered_for_the_module_its_se
     ] == [(date(2026, 11, 22), time(9), time(16), "Raum 1")]
 
 
+def test_a_series_being_set_up_lists_its_participants_before_it_has_modules_or_sessions(app, factory):
+    person = factory.user("coordinator", name="Ayşe Yılmaz")
+    without_sessions = factory.series(coordinators=(person,), modules=({"title": "Grundlagen"},), days=((),))
+    without_modules = factory.series(coordinators=(person,), modules=({"title": "Entwurf"},), days=((),))
+    with app.app_context():
+        db.session.delete(db.session.get(Module, without_modules.module_ids[0]))
+        db.session.commit()
+        no_sessions = services.progress_for_series(without_sessions.id)
+        no_modules = services.progress_for_series(without_modules.id)
+    assert [(item.name, [module.sessions_total for module in item.modules], item.missing) for item in no_sessions] == [
+        ("Ayşe Yılmaz", [0], ["Modul 1: Bewertung steht noch aus"])
+    ]
+    assert [(item.name, item.modules, item.sessions_held, item.attendance_percent) for item in no_modules] == [
+        ("Ayşe Yılmaz", [], 0, None)
+    ]
+
+
 @pytest.fixture
 def three(factory):
     series = factory.series(coordinators=())
