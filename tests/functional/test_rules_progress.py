@@ -242,10 +242,13 @@ def test_a_late_enrolment_says_how_many_sessions_ended_before_its_day_and_whethe
     with app.app_context():
         on_time_id = db.session.scalar(select(Enrollment.id).where(Enrollment.user_id == on_time.id))
         spared = services.late_enrollments([on_time_id, late], now=datetime(2026, 11, 25, 12, 0))
+        own = services.progress_for_enrollment(late, today=datetime(2026, 11, 25, 12, 0))
         db.session.get(Series, series.id).sessions_before_enrollment_count = True
         db.session.commit()
         counted = services.late_enrollments([late, on_time_id], now=datetime(2026, 11, 25, 12, 0))
-    # Not counted: at best 1 of 2 (the 20th was missed, the 2nd is to come), 50 % needed.
+    # Not counted: the session of the enrolment day counts (missed), the 2nd is to come: at best
+    # 1 of 2, 50 % needed.
+    assert (own.sessions_held, own.sessions_attended, own.sessions_upcoming) == (1, 0, 1)
     assert spared == [services.LateEnrollment("Lena Spät", 2, False, True)]
     # Counted as missed: at best 1 of 4.
     assert counted == [services.LateEnrollment("Lena Spät", 2, True, False)]
