@@ -91,3 +91,19 @@ def test_a_session_not_recorded_yet_and_one_to_come_both_may_still_be_attended()
     assert result.modules[0].state == STATE_RUNNING
     assert result.reachable is True
     assert "Modul 1: Anwesenheit 50 % – mindestens 75 % nötig" in result.missing
+
+
+def test_a_module_minimum_out_of_reach_even_if_every_open_session_is_attended_is_said_early():
+    # Module minimum 60 %: 1 of 4 held, 1 to come: at best 2 of 5 (40 %).
+    sessions = sessions_for(1, [-9, -8, -7, -6, 3], 1)
+    result = progress(
+        modules=[ModuleInput(1, "Grundlagen")],
+        sessions=sessions,
+        attendance={1: "present", 2: "absent", 3: "absent", 4: "absent"},
+        rules=Rules(min_attendance_percent=0, min_module_attendance_percent=60),
+    )
+    assert result.reachable is False
+    assert result.missing == [
+        "Modul 1: noch 1 Termin ausstehend",
+        "Modul 1: Anwesenheit 25 % – mindestens 60 % nötig – nicht mehr erreichbar",
+    ]
