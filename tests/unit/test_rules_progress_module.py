@@ -107,3 +107,13 @@ def test_a_module_minimum_out_of_reach_even_if_every_open_session_is_attended_is
         "Modul 1: noch 1 Termin ausstehend",
         "Modul 1: Anwesenheit 25 % – mindestens 60 % nötig – nicht mehr erreichbar",
     ]
+
+
+def test_the_forecast_says_how_many_open_sessions_must_still_be_attended_for_the_series_minimum():
+    sessions = sessions_for(1, [-3, -2, -1, 1, 2, 3], 1)
+    kwargs = {"modules": [ModuleInput(1, "Grundlagen")], "sessions": sessions, "rules": Rules(min_attendance_percent=70)}
+    on_track = progress(attendance={1: "present", 2: "present", 3: "present"}, **kwargs)
+    # 70 % of 6 sessions is 4.2, so 5: 2 of the 3 still to come.
+    assert (on_track.min_attendance_percent, on_track.sessions_needed) == (70, 2)
+    out_of_reach = progress(attendance={1: "absent", 2: "absent", 3: "present"}, **kwargs)
+    assert (out_of_reach.min_attendance_percent, out_of_reach.sessions_needed) == (70, None)
