@@ -53,13 +53,37 @@ def test_the_summary_counts_passed_modules_and_which_are_required():
     modules = [
         ModuleInput(1, "Grundlagen", position=3),
         ModuleInput(2, "Praxis", position=5),
-        ModuleInput(3, "Vertiefung", position=8, required=False),
+        ModuleInput(3, "Recht", position=6),
+        ModuleInput(4, "Vertiefung", position=8, required=False),
     ]
-    sessions = sessions_for(1, [-9], 1) + sessions_for(2, [-8], 2) + sessions_for(3, [-7], 3)
-    assessments = [AssessmentInput(1, 1, "passed"), AssessmentInput(2, 1, "failed"), AssessmentInput(3, 1, "passed")]
+    sessions = sessions_for(1, [-9], 1) + sessions_for(2, [-8], 2) + sessions_for(3, [-7], 3) + sessions_for(4, [-6], 4)
+    assessments = [
+        AssessmentInput(1, 1, "passed"),
+        AssessmentInput(2, 1, "failed"),
+        AssessmentInput(3, 1, "passed"),
+        AssessmentInput(4, 1, "passed"),
+    ]
     result = progress(modules=modules, sessions=sessions, assessments=assessments)
-    assert [(card.position, card.number, card.required) for card in result.modules] == [(3, 1, True), (5, 2, True), (8, 3, False)]
-    assert (result.modules_passed, result.required_modules, result.required_passed) == (2, 2, 1)
+    assert [(card.position, card.number, card.required) for card in result.modules] == [
+        (3, 1, True),
+        (5, 2, True),
+        (6, 3, True),
+        (8, 4, False),
+    ]
+    assert (result.modules_passed, result.required_modules, result.required_passed) == (3, 3, 2)
+
+
+def test_one_session_held_and_attended_is_a_full_attendance_rate():
+    result = progress(modules=[ModuleInput(1, "Grundlagen")], sessions=sessions_for(1, [-1], 1))
+    assert (result.attendance_rate, result.attendance_percent) == (1.0, 100)
+    assert (result.modules[0].attendance_rate, result.modules[0].attendance_percent) == (1.0, 100)
+
+
+def test_a_fraction_of_a_session_in_the_minimum_still_needs_a_whole_session():
+    # 67 % of 6 sessions is 4.02, so 5: after 3 attended, 2 of the 3 still to come.
+    sessions = sessions_for(1, [-3, -2, -1, 1, 2, 3], 1)
+    result = progress(modules=[ModuleInput(1, "Grundlagen")], sessions=sessions, rules=Rules(min_attendance_percent=67))
+    assert result.sessions_needed == 2
 
 
 def test_a_required_module_after_an_optional_one_still_decides():
