@@ -255,8 +255,14 @@ def test_a_late_enrolment_says_how_many_sessions_ended_before_its_day_and_whethe
 
 
 def test_a_late_enrolment_is_judged_at_the_moment_asked_for(app, factory):
-    # Sessions 20 and 15 days ago (before the enrolment 12 days ago) and 5 days ago, all recorded.
-    series = factory.series(coordinators=(), days=((-20, -15), (-5,)), min_attendance_percent=50)
+    # Three modules, one session each: 20 and 15 days ago (before the enrolment 12 days ago) and
+    # 5 days ago, all recorded.
+    series = factory.series(
+        coordinators=(),
+        modules=({"title": "Grundlagen"}, {"title": "Praxis"}, {"title": "Recht"}),
+        days=((-20,), (-15,), (-5,)),
+        min_attendance_percent=50,
+    )
     recorded(app, series.session_ids)
     late = enrolled(app, factory, series.id, "Lena Spät", datetime.combine(local_today() - timedelta(days=12), time(10)))
     with app.app_context():
