@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.support import bearer
 from wirlearn.assessments.models import Assessment
 from wirlearn.attendance.models import Attendance
 from wirlearn.core.timeutil import local_today
@@ -112,6 +113,23 @@ def test_a_series_being_set_up_lists_its_participants_before_it_has_modules_or_s
     assert [(item.name, item.modules, item.sessions_held, item.attendance_percent) for item in no_modules] == [
         ("Ayşe Yılmaz", [], 0, None)
     ]
+
+
+def test_a_series_without_modules_makes_nobody_eligible_for_a_certificate(app, factory, admin, client):
+    """Nothing can be missing in a series still being set up, yet nobody has earned anything:
+    the participant is told why, and issuing is refused."""
+    person = factory.user("coordinator", name="Ayşe Yılmaz")
+    series = factory.series(coordinators=(person,), modules=({"title": "Entwurf"},), days=((),))
+    with app.app_context():
+        db.session.delete(db.session.get(Module, series.module_ids[0]))
+        db.session.commit()
+        (item,) = services.progress_for_series(series.id)
+    assert (item.eligible, item.missing) == (False, ["Die Reihe hat noch keine Module."])
+    answer = client.post(
+        "/api/v1/certificates", headers=bearer(client, admin), json={"user_id": person.id, "series_id": series.id}
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["missing"] == ["Die Reihe hat noch keine Module."]
 
 
 @pytest.fixture

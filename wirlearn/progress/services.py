@@ -38,6 +38,8 @@ The rules (DESIGN.md, the series' completion rules), decided once here:
   participant (as in Moodle) unless the series says they count
   (``Series.sessions_before_enrollment_count``); a session before the enrolment for which the
   participant does have a status (recorded as a guest, say) counts as usual.
+* **A series without modules** (still being set up) makes nobody eligible: "Die Reihe hat noch
+  keine Module."
 * ``eligible`` is exactly ``not missing``.
 """
 
@@ -469,6 +471,10 @@ def compute_progress(
             text += ". " + _("Mindestanwesenheit nicht mehr erreichbar")
         # Attendance first: it is what a coordinator must learn early.
         missing.insert(0, text)
+    if not ordered_modules:
+        # A series still being set up certifies nothing: without modules nothing can be missing,
+        # and "Alle Berechtigten ausstellen" would otherwise issue to every participant.
+        missing.append(_("Die Reihe hat noch keine Module."))
     if withdrawn:
         missing = [_("Ausgeschieden: Die Teilnahme ist beendet, ein Zertifikat ist nicht möglich.")]
 
