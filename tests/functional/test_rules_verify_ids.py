@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from markupsafe import escape
 
 from tests.certificate_support import app_settings, enrollment_id, make_eligible, signing_key_dir  # noqa: F401
 from wirlearn.certificates import services
@@ -65,13 +66,19 @@ def test_a_program_asking_for_json_ld_gets_it_labelled_as_json_ld(client, series
             assert json.loads(response.data)["id"].endswith(path), (path, accept)
 
 
-def test_a_browser_gets_the_page_even_when_it_would_also_take_json(client, series_id):
-    for path, _build in profile_paths(series_id):
+def test_a_browser_gets_the_page_even_when_it_would_also_take_json(app, client, series_id):
+    for (path, build), kicker in zip(profile_paths(series_id), ("Aussteller", "Abschluss"), strict=True):
+        with app.app_context():
+            name = build(series_id)["name"]
         for accept in (None, "text/html", "text/html, application/json;q=0.9", "text/html, */*;q=0.8", "image/png"):
             response = client.get(path, headers={"Accept": accept} if accept else {})
             assert response.status_code == 200, (path, accept)
             assert response.headers["Content-Type"] == "text/html; charset=utf-8", (path, accept)
-            assert '<h1 class="v-card__title" id="profil-titel">' in response.get_data(as_text=True), (path, accept)
+            html = response.get_data(as_text=True)
+            assert f'<p class="v-kicker">{kicker}</p>' in html, (path, accept)
+            assert f'<h1 class="v-card__title" id="profil-titel">{escape(name)}</h1>' in html, (path, accept)
+            # The language link leads to this page in English, not to the code lookup.
+            assert f'<a class="v-lang" href="{path}?lang=en" lang="en" hreflang="en">English</a>' in html, (path, accept)
             # Caches keep the page and the JSON apart; neither is stored or indexed.
             assert "Accept" in varies_by(response), (path, accept)
             assert response.headers["Cache-Control"] == "no-store", (path, accept)
