@@ -104,7 +104,10 @@ def test_a_key_is_its_jwk_any_site_may_cache_for_an_hour(app, client, series_id)
         assert response.get_json() == profiles.key_jwk(kid)
 
 
-def test_an_unknown_id_is_an_empty_404_that_no_one_keeps(client, series_id):
+def test_an_unknown_id_is_an_empty_404_that_no_one_keeps_and_that_looks_the_same_for_every_kind_of_id(client, series_id):
+    # The status list's 404 (status.views) is the same answer, written on its own.
+    unknown_list = client.get("/ob/status/999999")
+    assert unknown_list.status_code == 404
     for path in (
         f"/ob/issuers/{series_id + 1000}",
         f"/ob/achievements/{series_id + 1000}",
@@ -117,3 +120,4 @@ def test_an_unknown_id_is_an_empty_404_that_no_one_keeps(client, series_id):
             assert response.data == b"", (path, accept)
             assert response.headers["Content-Type"] == "text/plain; charset=utf-8", (path, accept)
             assert response.headers["Cache-Control"] == "no-store", (path, accept)
+            assert sorted(response.headers.items()) == sorted(unknown_list.headers.items()), (path, accept)
