@@ -76,6 +76,26 @@ def test_the_qr_code_sets_up_this_account_with_its_pending_secret(app, client, l
     assert parse_qs(uri.query) == {"secret": [secret], "issuer": ["wirlearn"]}
 
 
+def test_the_qr_code_fills_its_box_but_for_a_quiet_zone_of_two_modules_on_every_side(app, client, login, trainer):
+    """The page draws the image at a fixed size (232 px): the white margin around the code is two
+    modules wide, enough for phones to find the code and no wider, so the modules stay as large
+    as the box allows."""
+    page, _secret = set_up_page(app, client, login, trainer)
+    data_url = re.search(r'<img src="(data:[^"]+)"', page).group(1)
+    qr_text(data_url)  # a phone reads it
+    svg = base64.b64decode(data_url.removeprefix("data:image/svg+xml;base64,")).decode("utf-8")
+    size = float(re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg).group(1))
+    squares = [tuple(map(float, s)) for s in re.findall(r"M([\d.]+),([\d.]+)H([\d.]+)V([\d.]+)H[\d.]+z", svg)]
+    module = min(right - x for x, _y, right, _bottom in squares)
+    margins = (
+        min(x for x, _y, _r, _b in squares),  # left
+        min(y for _x, y, _r, _b in squares),  # top
+        size - max(right for _x, _y, right, _b in squares),  # right
+        size - max(bottom for _x, _y, _r, bottom in squares),  # bottom
+    )
+    assert [round(margin / module, 3) for margin in margins] == [2, 2, 2, 2]
+
+
 def test_the_key_to_type_by_hand_is_shown_in_groups_of_four(app, client, login, trainer):
     page, secret = set_up_page(app, client, login, trainer)
     shown = re.search(r'<code class="totp-secret">([^<]*)</code>', page).group(1)

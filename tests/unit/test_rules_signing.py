@@ -1,9 +1,11 @@
 """The signed credential as an outside verifier reads it: exactly the Open Badges 3.0 document
-the certificate stands for, times in UTC to the second, a minute of clock skew forgiven, and
-every token that is not a plain RS256 JWT from a registered key refused with its reason."""
+the certificate stands for (one issued now with ids that resolve, its award date, status entry
+and hashed e-mail), times in UTC to the second, a minute of clock skew forgiven, and every token
+that is not a plain RS256 JWT from a registered key refused with its reason."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -172,3 +174,72 @@ def test_naive_times_count_as_utc_whatever_the_servers_time_zone(monkeypatch):
     finally:
         monkeypatch.undo()
         time_module.tzset()
+
+
+def version_2(**changes) -> dict:
+    """A snapshot as issued now: ids that resolve, award date, status entry, hashed e-mail."""
+    return (
+        snapshot(
+            version=2,
+            issuer_id="https://zertifikate.example.org/ob/issuers/7",
+            achievement_id="https://zertifikate.example.org/ob/achievements/7",
+            awarded_at="2025-11-25T12:00:00Z",
+            email_hash=signing.hash_email("huong@example.org", "5eed"),
+            email_salt="5eed",
+            status_list_url="https://zertifikate.example.org/ob/status/3",
+            status_index=41,
+        )
+        | changes
+    )
+
+
+def test_a_credential_issued_now_names_ids_that_resolve_its_award_date_status_entry_and_hashed_email():
+    claims = signing.credential_claims(version_2())
+    # The issuer is its own resolvable profile; the site's address is its homepage.
+    assert claims["issuer"] == {
+        "id": "https://zertifikate.example.org/ob/issuers/7",
+        "type": ["Profile"],
+        "name": "Hessisches Ministerium für Soziales und Integration",
+        "url": "https://zertifikate.example.org",
+    }
+    assert claims["iss"] == "https://zertifikate.example.org/ob/issuers/7"
+    assert claims["credentialSubject"]["achievement"]["id"] == "https://zertifikate.example.org/ob/achievements/7"
+    # The first issue's date, kept through re-issues; validFrom is this credential's own.
+    assert (claims["awardedDate"], claims["validFrom"]) == ("2025-11-25T12:00:00Z", "2026-11-25T12:00:00Z")
+    assert claims["credentialStatus"] == {
+        "id": "https://zertifikate.example.org/ob/status/3#41",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "41",
+        "statusListCredential": "https://zertifikate.example.org/ob/status/3",
+    }
+    assert claims["credentialSubject"]["identifier"] == [
+        {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": "Nguyễn Thị Hương"},
+        {
+            "type": "IdentityObject",
+            "identityType": "emailAddress",
+            "hashed": True,
+            "identityHash": "sha256$" + hashlib.sha256(b"huong@example.org5eed").hexdigest(),
+            "salt": "5eed",
+        },
+    ]
+    assert signing.verify(signing.sign(claims, A), key_for(A)).claims == claims
+
+
+def test_a_credential_without_an_issuer_name_is_issued_by_the_provider_under_the_issuer_id():
+    issuer = signing.credential_claims(version_2(issuer_name=""))["issuer"]
+    assert (issuer["id"], issuer["name"]) == ("https://zertifikate.example.org/ob/issuers/7", "imap-Institut")
+
+
+def test_the_email_hash_is_the_one_a_verifier_computes_from_the_address_in_any_case_and_the_salt():
+    expected = "sha256$" + hashlib.sha256(b"huong@example.orgab12").hexdigest()
+    assert signing.hash_email("huong@example.org", "ab12") == expected
+    assert signing.hash_email("  Huong@Example.ORG ", "ab12") == expected
+    assert signing.hash_email("huong@example.org", "cd34") != expected
+
+
+def test_the_signed_header_names_the_key_by_its_url_when_given_and_by_its_thumbprint_otherwise():
+    claims = signing.credential_claims(version_2())
+    url = f"https://zertifikate.example.org/ob/keys/{A.kid}"
+    assert jwt.get_unverified_header(signing.sign(claims, A, kid=url)) == {"alg": "RS256", "kid": url, "typ": "JWT"}
+    assert jwt.get_unverified_header(signing.sign(claims, A))["kid"] == A.kid
