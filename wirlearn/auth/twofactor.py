@@ -42,11 +42,6 @@ def required_for(user: User) -> bool:
     return bool(user.has_role("trainer") and config.get("REQUIRE_2FA_FOR_TRAINERS"))
 
 
-def may_use(user: User) -> bool:
-    """Two-factor sign-in is offered to staff (admins and trainers)."""
-    return user.has_role("admin", "trainer")
-
-
 def start_enrolment(user: User) -> str:
     """A fresh pending secret for ``user`` (kept until confirmed or replaced)."""
     if user.totp_enabled:
