@@ -131,6 +131,24 @@ def test_certificate_lists_required_modules_and_passed_optional_ones_in_series_o
         assert snapshot["teaching_units_total"] == 16
 
 
+def test_a_certificate_of_a_batch_is_signed_with_the_groups_key_without_looking_it_up_again(
+    app, programme, coordinator, monkeypatch
+):
+    make_eligible(app, programme["main"], coordinator)
+    with app.app_context():
+        from wirlearn.certificates import keys
+
+        group_key = keys.signing_key()  # what a batch looks up once per group
+        lookups = []
+        monkeypatch.setattr(keys, "signing_key", lambda: lookups.append(1) or pytest.fail("key looked up again"))
+        issued = services.issue_certificate(enrollment_id(app, programme["main"], coordinator), key=group_key)
+        db.session.commit()
+        stored = certificate(issued.code)
+        assert lookups == []
+        assert stored.kid == group_key.kid
+        assert jwt.get_unverified_header(stored.credential)["kid"] == ids.key_url(group_key.kid, "http://wirlearn.test")
+
+
 def test_validity_ends_the_given_number_of_months_after_issue(app, factory, coordinator):
     series = factory.series(coordinators=(coordinator,), validity_months=1)
     make_eligible(app, series, coordinator)
