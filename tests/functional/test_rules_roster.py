@@ -296,3 +296,27 @@ def test_the_recorded_count_leaves_out_participants_who_have_left(
     assert services.sessions_recorded_counts(iter([first, second])) == {first: 1, second: 1}
     assert services.sessions_recorded_counts([second]) == {second: 1}
     assert services.sessions_recorded_counts([]) == {}
+
+
+def test_the_first_save_of_a_roll_call_counts_the_session_as_held_for_everyone_also_those_not_marked(
+    ctx, programme, session_id, trainer, coordinator, other_coordinator
+):
+    """The kept progress (overview, exports, API) must say at once that the session was held —
+    for the participant the trainer did not mark too, who now counts as absent."""
+    from wirlearn.progress import kept
+
+    series_id = programme["main"].id
+    kept.refresh(db.session, series_id)
+
+    def unrecorded_and_held():
+        return {
+            item.user_id: (item.sessions_unrecorded, item.sessions_held)
+            for item in kept.progress_for_series(series_id)
+            if isinstance(item, kept.KeptProgress)  # read from the record, not computed afresh
+        }
+
+    before = unrecorded_and_held()
+    assert before[coordinator.id] == before[other_coordinator.id] and before[coordinator.id][0] > 0
+    unrecorded, held = before[other_coordinator.id]
+    save_roster(session_id, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id)
+    assert unrecorded_and_held() == {coordinator.id: (unrecorded - 1, held + 1), other_coordinator.id: (unrecorded - 1, held + 1)}
