@@ -135,6 +135,22 @@ def test_resubmit_after_a_failed_request_records_once(ctx, session_id, trainer, 
     assert save_roster(session_id, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id, submission_key="k2").duplicate
 
 
+def test_a_resubmitted_form_is_answered_as_saved_even_if_a_participant_on_it_has_left_since(
+    ctx, session_id, trainer, coordinator, other_coordinator
+):
+    """The browser sends the saved form again (reload, back button): it was saved, so the
+    trainer hears that, not a complaint about a row that was fine when it was saved."""
+    from wirlearn.programme.models import Enrollment
+
+    entries = {coordinator.id: Entry("present"), other_coordinator.id: Entry("late")}
+    assert save_roster(session_id, 0, entries, actor_id=trainer.id, submission_key="k3").version == 1
+    db.session.scalar(select(Enrollment).where(Enrollment.user_id == other_coordinator.id)).status = "withdrawn"
+    db.session.commit()
+    again = save_roster(session_id, 0, entries, actor_id=trainer.id, submission_key="k3")
+    assert (again.version, again.duplicate) == (1, True)
+    assert counts() == (2, 2)
+
+
 @pytest.mark.parametrize(
     "entry_for, message",
     [
