@@ -179,6 +179,24 @@ def test_a_session_may_be_marked_from_its_first_minute(ctx, future_session):
     assert not services.started(session)  # three days ahead on the real clock
 
 
+def test_one_save_is_judged_at_one_moment_even_if_the_clock_passes_the_start_meanwhile(
+    ctx, monkeypatch, future_session, trainer, coordinator, other_coordinator
+):
+    """A save sent a moment before the start is refused for every row alike, not for the first
+    rows only and accepted for the rest."""
+    begins = db.session.get(Session, future_session).starts_at
+    ticks = iter([begins - timedelta(microseconds=1)])
+    monkeypatch.setattr(services, "local_now", lambda: next(ticks, begins))
+    with pytest.raises(AttendanceError) as caught:
+        save_roster(
+            future_session,
+            0,
+            {coordinator.id: Entry("present"), other_coordinator.id: Entry("late")},
+            actor_id=trainer.id,
+        )
+    assert set(caught.value.errors) == {str(coordinator.id), str(other_coordinator.id)}
+
+
 # --- conflicts -----------------------------------------------------------------------------------
 
 
