@@ -279,6 +279,17 @@ def test_an_unchanged_save_answers_with_the_same_version_and_no_changes(ctx, ses
     assert (result.changed_enrollment_ids, result.duplicate) == (set(), False)
 
 
+def test_every_row_of_one_save_carries_the_time_of_that_save(ctx, session_id, trainer, coordinator, other_coordinator):
+    """New rows and changed rows alike: the time the roster shows as "saved at"."""
+    save_roster(session_id, 0, {coordinator.id: Entry("present"), other_coordinator.id: Entry("absent")}, actor_id=trainer.id)
+    first = load_roster(session_id)
+    assert first.updated_at is not None
+    assert [(row.roster_version, row.updated_at) for row in first.rows] == [(1, first.updated_at)] * 2
+    save_roster(session_id, 1, {coordinator.id: Entry("late"), other_coordinator.id: Entry("excused")}, actor_id=trainer.id)
+    second = load_roster(session_id)
+    assert [(row.roster_version, row.updated_at) for row in second.rows] == [(2, second.updated_at)] * 2
+
+
 # --- audit and counts ----------------------------------------------------------------------------
 
 
