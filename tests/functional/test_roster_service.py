@@ -135,6 +135,22 @@ def test_resubmit_after_a_failed_request_records_once(ctx, session_id, trainer, 
     assert save_roster(session_id, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id, submission_key="k2").duplicate
 
 
+def test_a_resubmitted_form_is_answered_as_saved_even_if_a_participant_on_it_has_left_since(
+    ctx, session_id, trainer, coordinator, other_coordinator
+):
+    """The browser sends the saved form again (reload, back button): it was saved, so the
+    trainer hears that, not a complaint about a row that was fine when it was saved."""
+    from wirlearn.programme.models import Enrollment
+
+    entries = {coordinator.id: Entry("present"), other_coordinator.id: Entry("late")}
+    assert save_roster(session_id, 0, entries, actor_id=trainer.id, submission_key="k3").version == 1
+    db.session.scalar(select(Enrollment).where(Enrollment.user_id == other_coordinator.id)).status = "withdrawn"
+    db.session.commit()
+    again = save_roster(session_id, 0, entries, actor_id=trainer.id, submission_key="k3")
+    assert (again.version, again.duplicate) == (1, True)
+    assert counts() == (2, 2)
+
+
 @pytest.mark.parametrize(
     "entry_for, message",
     [
@@ -257,3 +273,81 @@ def test_a_self_check_in_between_reading_and_saving_the_roster_gives_way_to_the_
         ).all()
         assert events == ["attendance.self_checkin", "attendance.changed"]
         assert result.changed_enrollment_ids == {rows[0].enrollment_id}
+
+
+def test_a_double_submit_whose_twin_saves_while_it_runs_is_answered_as_saved_once_not_as_a_conflict(
+    app, monkeypatch, session_id, trainer, coordinator
+):
+    """Both requests of a double click read the roster before either has saved; the first
+    commits while the second is still working. The second then finds the form's key taken:
+    the trainer sees "saved" (the first save's version), not a conflict with their own rows."""
+    import threading
+
+    from wirlearn.attendance import services as attendance_services
+    from wirlearn.core.timeutil import utcnow
+
+    def the_first_click():
+        with app.app_context():
+            try:
+                save_roster(session_id, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id, submission_key="twin")
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    started = []
+
+    def utcnow_after_the_first_click_saved():
+        if not started:  # the second click has read everything and is about to write
+            started.append(1)
+            thread = threading.Thread(target=the_first_click)
+            thread.start()
+            thread.join(timeout=30)
+        return utcnow()
+
+    monkeypatch.setattr(attendance_services, "utcnow", utcnow_after_the_first_click_saved)
+    with app.app_context():
+        again = save_roster(session_id, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id, submission_key="twin")
+        db.session.commit()
+        assert started and again == attendance_services.SaveResult(version=1, duplicate=True)
+        assert counts() == (1, 1)
+
+
+def test_after_a_self_check_in_in_between_the_rest_of_the_roster_is_saved_too(
+    app, monkeypatch, session_id, trainer, coordinator, other_coordinator
+):
+    """The check-in lands on one row of a roster that also marks someone without a row yet:
+    saving again over the check-in still writes the new row, in this session."""
+    import threading
+
+    from wirlearn.attendance import services as attendance_services
+    from wirlearn.checkin.services import check_in
+    from wirlearn.core.timeutil import utcnow
+
+    def participant_checks_in():
+        with app.app_context():
+            try:
+                check_in(session_id, coordinator.id, now=db.session.get(Session, session_id).starts_at)
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    started = []
+
+    def utcnow_after_the_check_in():
+        if not started:
+            started.append(1)
+            thread = threading.Thread(target=participant_checks_in)
+            thread.start()
+            thread.join(timeout=30)
+        return utcnow()
+
+    monkeypatch.setattr(attendance_services, "utcnow", utcnow_after_the_check_in)
+    entries = {coordinator.id: Entry("absent"), other_coordinator.id: Entry("late", "Stau")}
+    with app.app_context():
+        assert save_roster(session_id, 0, entries, actor_id=trainer.id).version == 1
+        db.session.commit()
+        assert started
+        assert {row.user_id: (row.status, row.note, row.roster_version) for row in load_roster(session_id).rows} == {
+            coordinator.id: ("absent", "", 1),
+            other_coordinator.id: ("late", "Stau", 1),
+        }

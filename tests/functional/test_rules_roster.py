@@ -127,7 +127,7 @@ def test_an_unknown_session_is_refused_with_a_message(ctx, trainer):
     assert caught.value.errors == {}
 
 
-@pytest.mark.parametrize("key, ok", [("", False), ("k" * 64, True), ("k" * 65, False)])
+@pytest.mark.parametrize("key, ok", [("", False), ("k", True), ("k" * 64, True), ("k" * 65, False)])
 def test_a_form_key_has_1_to_64_characters(ctx, session_id, trainer, coordinator, key, ok):
     if ok:
         assert (
@@ -177,6 +177,24 @@ def test_a_session_may_be_marked_from_its_first_minute(ctx, future_session):
     assert services.refusal_before_start(session, "present", begins - timedelta(minutes=1))
     assert services.refusal_before_start(session, "excused", begins - timedelta(days=1)) is None
     assert not services.started(session)  # three days ahead on the real clock
+
+
+def test_one_save_is_judged_at_one_moment_even_if_the_clock_passes_the_start_meanwhile(
+    ctx, monkeypatch, future_session, trainer, coordinator, other_coordinator
+):
+    """A save sent a moment before the start is refused for every row alike, not for the first
+    rows only and accepted for the rest."""
+    begins = db.session.get(Session, future_session).starts_at
+    ticks = iter([begins - timedelta(microseconds=1)])
+    monkeypatch.setattr(services, "local_now", lambda: next(ticks, begins))
+    with pytest.raises(AttendanceError) as caught:
+        save_roster(
+            future_session,
+            0,
+            {coordinator.id: Entry("present"), other_coordinator.id: Entry("late")},
+            actor_id=trainer.id,
+        )
+    assert set(caught.value.errors) == {str(coordinator.id), str(other_coordinator.id)}
 
 
 # --- conflicts -----------------------------------------------------------------------------------
@@ -261,6 +279,17 @@ def test_an_unchanged_save_answers_with_the_same_version_and_no_changes(ctx, ses
     assert (result.changed_enrollment_ids, result.duplicate) == (set(), False)
 
 
+def test_every_row_of_one_save_carries_the_time_of_that_save(ctx, session_id, trainer, coordinator, other_coordinator):
+    """New rows and changed rows alike: the time the roster shows as "saved at"."""
+    save_roster(session_id, 0, {coordinator.id: Entry("present"), other_coordinator.id: Entry("absent")}, actor_id=trainer.id)
+    first = load_roster(session_id)
+    assert first.updated_at is not None
+    assert [(row.roster_version, row.updated_at) for row in first.rows] == [(1, first.updated_at)] * 2
+    save_roster(session_id, 1, {coordinator.id: Entry("late"), other_coordinator.id: Entry("excused")}, actor_id=trainer.id)
+    second = load_roster(session_id)
+    assert [(row.roster_version, row.updated_at) for row in second.rows] == [(2, second.updated_at)] * 2
+
+
 # --- audit and counts ----------------------------------------------------------------------------
 
 
@@ -296,3 +325,27 @@ def test_the_recorded_count_leaves_out_participants_who_have_left(
     assert services.sessions_recorded_counts(iter([first, second])) == {first: 1, second: 1}
     assert services.sessions_recorded_counts([second]) == {second: 1}
     assert services.sessions_recorded_counts([]) == {}
+
+
+def test_the_first_save_of_a_roll_call_counts_the_session_as_held_for_everyone_also_those_not_marked(
+    ctx, programme, session_id, trainer, coordinator, other_coordinator
+):
+    """The kept progress (overview, exports, API) must say at once that the session was held —
+    for the participant the trainer did not mark too, who now counts as absent."""
+    from wirlearn.progress import kept
+
+    series_id = programme["main"].id
+    kept.refresh(db.session, series_id)
+
+    def unrecorded_and_held():
+        return {
+            item.user_id: (item.sessions_unrecorded, item.sessions_held)
+            for item in kept.progress_for_series(series_id)
+            if isinstance(item, kept.KeptProgress)  # read from the record, not computed afresh
+        }
+
+    before = unrecorded_and_held()
+    assert before[coordinator.id] == before[other_coordinator.id] and before[coordinator.id][0] > 0
+    unrecorded, held = before[other_coordinator.id]
+    save_roster(session_id, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id)
+    assert unrecorded_and_held() == {coordinator.id: (unrecorded - 1, held + 1), other_coordinator.id: (unrecorded - 1, held + 1)}
