@@ -20,6 +20,37 @@ def counts():
     )
 
 
+def meanwhile(app, monkeypatch, other_request) -> list:
+    """Runs ``other_request`` (its own app context, committed) in another thread when the save
+    under test first reads the clock: after it has read the rows, before it writes. Returns a
+    list that holds one item once the other request has run."""
+    import threading
+
+    from wirlearn.attendance import services as attendance_services
+    from wirlearn.core.timeutil import utcnow
+
+    ran: list = []
+
+    def in_its_own_request():
+        with app.app_context():
+            try:
+                other_request()
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    def clock():
+        if not ran:
+            ran.append(1)
+            thread = threading.Thread(target=in_its_own_request)
+            thread.start()
+            thread.join(timeout=30)
+        return utcnow()
+
+    monkeypatch.setattr(attendance_services, "utcnow", clock)
+    return ran
+
+
 @pytest.fixture
 def session_id(programme):
     return programme["main"].session_ids[0]
@@ -236,32 +267,11 @@ def test_a_self_check_in_between_reading_and_saving_the_roster_gives_way_to_the_
     """The participant checks in (in their own request, committed) after the trainer's save has
     read the rows and before it writes them: the trainer's mark is saved over the check-in —
     no error page, one row, both steps in the audit log."""
-    import threading
-
-    from wirlearn.attendance import services as attendance_services
     from wirlearn.checkin.services import check_in
-    from wirlearn.core.timeutil import utcnow
 
-    def participant_checks_in():
-        with app.app_context():
-            try:
-                session = db.session.get(Session, session_id)
-                check_in(session_id, coordinator.id, now=session.starts_at)
-                db.session.commit()
-            finally:
-                db.session.remove()
-
-    calls = []
-
-    def utcnow_after_the_check_in():
-        if not calls:
-            thread = threading.Thread(target=participant_checks_in)
-            thread.start()
-            thread.join(timeout=30)
-        calls.append(1)
-        return utcnow()
-
-    monkeypatch.setattr(attendance_services, "utcnow", utcnow_after_the_check_in)
+    calls = meanwhile(
+        app, monkeypatch, lambda: check_in(session_id, coordinator.id, now=db.session.get(Session, session_id).starts_at)
+    )
     with app.app_context():
         result = save_roster(session_id, 0, {coordinator.id: Entry("absent", "Kam nicht")}, actor_id=trainer.id)
         db.session.commit()
@@ -281,30 +291,13 @@ def test_a_double_submit_whose_twin_saves_while_it_runs_is_answered_as_saved_onc
     """Both requests of a double click read the roster before either has saved; the first
     commits while the second is still working. The second then finds the form's key taken:
     the trainer sees "saved" (the first save's version), not a conflict with their own rows."""
-    import threading
-
     from wirlearn.attendance import services as attendance_services
-    from wirlearn.core.timeutil import utcnow
 
-    def the_first_click():
-        with app.app_context():
-            try:
-                save_roster(session_id, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id, submission_key="twin")
-                db.session.commit()
-            finally:
-                db.session.remove()
-
-    started = []
-
-    def utcnow_after_the_first_click_saved():
-        if not started:  # the second click has read everything and is about to write
-            started.append(1)
-            thread = threading.Thread(target=the_first_click)
-            thread.start()
-            thread.join(timeout=30)
-        return utcnow()
-
-    monkeypatch.setattr(attendance_services, "utcnow", utcnow_after_the_first_click_saved)
+    started = meanwhile(
+        app,
+        monkeypatch,
+        lambda: save_roster(session_id, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id, submission_key="twin"),
+    )
     with app.app_context():
         again = save_roster(session_id, 0, {coordinator.id: Entry("present")}, actor_id=trainer.id, submission_key="twin")
         db.session.commit()
@@ -317,31 +310,11 @@ def test_after_a_self_check_in_in_between_the_rest_of_the_roster_is_saved_too(
 ):
     """The check-in lands on one row of a roster that also marks someone without a row yet:
     saving again over the check-in still writes the new row, in this session."""
-    import threading
-
-    from wirlearn.attendance import services as attendance_services
     from wirlearn.checkin.services import check_in
-    from wirlearn.core.timeutil import utcnow
 
-    def participant_checks_in():
-        with app.app_context():
-            try:
-                check_in(session_id, coordinator.id, now=db.session.get(Session, session_id).starts_at)
-                db.session.commit()
-            finally:
-                db.session.remove()
-
-    started = []
-
-    def utcnow_after_the_check_in():
-        if not started:
-            started.append(1)
-            thread = threading.Thread(target=participant_checks_in)
-            thread.start()
-            thread.join(timeout=30)
-        return utcnow()
-
-    monkeypatch.setattr(attendance_services, "utcnow", utcnow_after_the_check_in)
+    started = meanwhile(
+        app, monkeypatch, lambda: check_in(session_id, coordinator.id, now=db.session.get(Session, session_id).starts_at)
+    )
     entries = {coordinator.id: Entry("absent"), other_coordinator.id: Entry("late", "Stau")}
     with app.app_context():
         assert save_roster(session_id, 0, entries, actor_id=trainer.id).version == 1
