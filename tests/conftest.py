@@ -54,6 +54,19 @@ def app_settings() -> dict:
     return {}
 
 
+@pytest.fixture(autouse=True)
+def _rate_limit_storage_starts_reachable():
+    """Flask-Limiter keeps "storage unreachable" on its one module-level instance across apps
+    (``init_app`` does not reset it). After the test with an unreachable Redis, the next test's
+    app counted its first requests in that test's fallback memory and the rest in its own, so
+    a limit could let one request too many through (a CI run failed that way). Every test
+    starts with the storage its app configured."""
+    from wirlearn.extensions import limiter
+
+    limiter._storage_dead = False  # private: Flask-Limiter offers no public reset
+    yield
+
+
 @pytest.fixture
 def app(database_url, app_settings):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **app_settings)
