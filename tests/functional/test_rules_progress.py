@@ -115,7 +115,7 @@ def test_a_series_being_set_up_lists_its_participants_before_it_has_modules_or_s
     ]
 
 
-def test_a_series_without_modules_makes_nobody_eligible_for_a_certificate(app, factory, admin, client):
+def test_a_series_without_modules_makes_nobody_eligible_for_a_certificate(app, factory, admin, client, login):
     """Nothing can be missing in a series still being set up, yet nobody has earned anything:
     the participant is told why, and issuing is refused."""
     person = factory.user("coordinator", name="Ayşe Yılmaz")
@@ -125,6 +125,10 @@ def test_a_series_without_modules_makes_nobody_eligible_for_a_certificate(app, f
         db.session.commit()
         (item,) = services.progress_for_series(series.id)
     assert (item.eligible, item.missing) == (False, ["Die Reihe hat noch keine Module."])
+    login(client, person)
+    page = client.get("/mein-fortschritt").get_data(as_text=True)
+    assert "Die Reihe hat noch keine Module." in page
+    assert "Für diese Reihe sind noch keine Module angelegt." in page
     answer = client.post(
         "/api/v1/certificates", headers=bearer(client, admin), json={"user_id": person.id, "series_id": series.id}
     )
