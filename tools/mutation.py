@@ -3,6 +3,7 @@
     python tools/mutation.py                      every module in [tool.wirlearn.mutation.modules]
     python tools/mutation.py wirlearn/core/access.py ...   only these modules
     python tools/mutation.py --report             no run: score and survivors from the last results
+    python tools/mutation.py MODULE --only load_roster,_validate   only the mutants of these functions
 
 Each module runs with its own fast tests (the files listed for it in pyproject.toml; never
 tests/browser): ``WIRLEARN_MUTATION_TESTS`` tells the pytest plugin tests/mutation_select.py which
@@ -79,9 +80,20 @@ def pending(module: str) -> list[str] | None:
     return [name for name, code in json.loads(meta.read_text("utf-8"))["exit_code_by_key"].items() if code not in KILLED]
 
 
-def run_module(module: str, tests: list[str], max_children: int, *, fresh: bool) -> int:
-    """One mutmut run over one module with its own tests; returns mutmut's exit status."""
+def function_of(name: str) -> str:
+    """``wirlearn.x.services.x_save__mutmut_3`` → ``save``; a method ``xǁClassǁpage_key__mutmut_5`` → ``page_key``."""
+    return name.rpartition(".")[2].rpartition("__mutmut_")[0].removeprefix("x_").rpartition("ǁ")[2]
+
+
+def run_module(module: str, tests: list[str], max_children: int, *, fresh: bool, only: list[str] | None = None) -> int:
+    """One mutmut run over one module with its own tests; returns mutmut's exit status. With
+    ``only`` (function names), just the mutants of those functions."""
     names = None if fresh else pending(module)
+    if only:
+        if names is None:
+            names = [f"{dotted(module)}.{prefix}{function}__mutmut_*" for function in only for prefix in ("x_", "x*ǁ")]
+        else:
+            names = [name for name in names if function_of(name) in only]
     if names == []:
         print(f"== {module}: every mutant already killed (--fresh runs them again)", flush=True)
         return 0
@@ -183,6 +195,7 @@ def main() -> int:
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutants (default 1)")
     parser.add_argument("--report", action="store_true", help="only report the results already in mutants/")
     parser.add_argument("--fresh", action="store_true", help="run every mutant again, the killed ones too")
+    parser.add_argument("--only", default="", help="comma-separated function names: only their mutants")
     args = parser.parse_args()
 
     modules, equivalent = settings()
@@ -193,7 +206,8 @@ def main() -> int:
 
     if not args.report:
         for module in selected:
-            status = run_module(module, modules[module], args.max_children, fresh=args.fresh)
+            only = [name for name in args.only.split(",") if name]
+            status = run_module(module, modules[module], args.max_children, fresh=args.fresh, only=only)
             if status:
                 print(f"   mutmut exited with {status}; see the log", flush=True)
 
