@@ -261,3 +261,19 @@ def test_the_page_shows_the_day_of_issue_and_of_the_replacement(app, client, cod
     assert f"<dd>{to_local(issued):%d.%m.%Y}" in html
     assert f"Am {to_local(superseded):%d.%m.%Y} wurde dafür ein neues Zertifikat ausgestellt" in html
     assert heading(html) == f"Ersetzt durch {codes.grouped(new)}"
+
+
+def test_the_rendered_pages_kept_in_memory_never_exceed_the_limit(app, client, code, monkeypatch):
+    """A server that has shown many certificates keeps at most PAGE_CACHE_LIMIT rendered pages
+    (about 9 KB each); when full it starts afresh, and the page asked for is still kept."""
+    from wirlearn.verify import views
+
+    monkeypatch.setattr(views, "_pages", {})
+    monkeypatch.setattr(views, "PAGE_CACHE_LIMIT", 2)
+    sizes = []
+    for minute in range(4):  # four different pages: the check time shown changes each minute
+        moment = utcnow().replace(microsecond=0) + timedelta(minutes=minute)
+        monkeypatch.setattr(verify_services, "utcnow", lambda moment=moment: moment)
+        assert heading(page(client, f"/v/{code}", "de")) == "Gültig"
+        sizes.append(len(views._pages))
+    assert sizes == [1, 2, 1, 2]

@@ -24,9 +24,11 @@ and in the second step the half-signed-in user of this session. The counters liv
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from flask import after_this_request, current_app, g, request, session
 from flask.wrappers import Response
+from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from wirlearn.extensions import limiter
@@ -35,6 +37,18 @@ PENDING_KEY = "2fa_pending"
 DEVICE_COOKIE = "wirlearn_device"
 DEVICE_DAYS = 180
 DEVICE_ACCOUNTS = 5  # a shared office computer remembers a few accounts
+
+# The limits' names in the counter storage (Redis keys begin with them). Each limit has its own,
+# so a key only has to tell apart the addresses or accounts within one limit. A renamed scope
+# starts its counters afresh after a deploy. The client address is the limiter's default key
+# (flask_limiter.util.get_remote_address, set in wirlearn.extensions).
+SCOPE_ADDRESS = "sign-in-address"
+SCOPE_ACCOUNT_ADDRESS = "sign-in-account-address"
+SCOPE_ACCOUNT = "sign-in-account"
+SCOPE_RESET_ADDRESS = "password-reset-address"
+SCOPE_RESET_ACCOUNT = "password-reset-account"
+POST_ONLY = ("POST",)  # opening a form (GET) counts for nothing
+ACCOUNT_CACHE = "sign_in_account"  # flask.g: the account of this request, looked up once
 
 
 def mark_failed() -> None:
@@ -46,10 +60,6 @@ def _failed(response: Response) -> bool:
     return bool(g.get("auth_failed"))
 
 
-def address_key() -> str:
-    return "addr:" + (request.remote_addr or "unknown")
-
-
 def _submitted_email() -> str | None:
     email = request.form.get("email")
     if email is None and request.is_json:
@@ -58,17 +68,23 @@ def _submitted_email() -> str | None:
     return email if isinstance(email, str) else None
 
 
+def _email_hash(email: str) -> str:
+    """The address as it would be stored, hashed (counter keys are not logged in clear)."""
+    from wirlearn.auth.services import normalize_email
+
+    return hashlib.sha256(normalize_email(email).encode()).hexdigest()
+
+
 def _account_of_email() -> str | None:
-    """The account a password is tried for: its id, or the address as it would be stored."""
-    from wirlearn.auth.services import find_user_id, normalize_email
+    """The account a password is tried for: ``uid:<id>``, or for an address without an account
+    the hash of the address as it would be stored."""
+    from wirlearn.auth.services import find_user_id
 
     email = _submitted_email()
     if email is None:
         return None
     user_id = find_user_id(email)
-    if user_id is not None:
-        return f"uid:{user_id}"
-    return "email:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
+    return _email_hash(email) if user_id is None else f"uid:{user_id}"
 
 
 def _account_of_pending_step() -> str | None:
@@ -78,11 +94,11 @@ def _account_of_pending_step() -> str | None:
     return f"uid:{user_id}" if isinstance(user_id, int) else None
 
 
-def _account(kind: str) -> str | None:
-    cache = g.setdefault("sign_in_account", {})
-    if kind not in cache:
-        cache[kind] = _account_of_pending_step() if kind == "pending" else _account_of_email()
-    return cache[kind]
+def _account(account_of: Callable[[], str | None]) -> str | None:
+    cache = g.setdefault(ACCOUNT_CACHE, {})
+    if account_of not in cache:
+        cache[account_of] = account_of()
+    return cache[account_of]
 
 
 def _device_serializer() -> URLSafeTimedSerializer:
@@ -123,61 +139,59 @@ def remember_device(user_id: int) -> None:
         return response
 
 
-def _limits(kind: str):
+def _limits(account_of: Callable[[], str | None]):
+    """The three sign-in limits for the account ``account_of`` names (None: no account)."""
+
     def account_key() -> str:
-        return "acct:" + (_account(kind) or "none")
+        return str(_account(account_of))  # never None here: both limits are exempt without an account
 
     def account_address_key() -> str:
-        return account_key() + "|" + address_key()
+        return f"{account_key()}|{get_remote_address()}"
 
     def no_account() -> bool:
-        return _account(kind) is None
+        return _account(account_of) is None
 
     def own_device_or_no_account() -> bool:
-        account = _account(kind)
+        account = _account(account_of)
         return account is None or (account.startswith("uid:") and int(account[4:]) in known_accounts())
 
     return (
         limiter.shared_limit(
-            lambda: current_app.config["RATELIMIT_LOGIN"],
-            scope="sign-in-address",
-            key_func=address_key,
-            methods=["POST"],
-            deduct_when=_failed,
+            lambda: current_app.config["RATELIMIT_LOGIN"], scope=SCOPE_ADDRESS, methods=POST_ONLY, deduct_when=_failed
         ),
         limiter.shared_limit(
             lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS"],
-            scope="sign-in-account-address",
+            scope=SCOPE_ACCOUNT_ADDRESS,
             key_func=account_address_key,
-            methods=["POST"],
+            methods=POST_ONLY,
             deduct_when=_failed,
             exempt_when=no_account,
         ),
         limiter.shared_limit(
             lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"],
-            scope="sign-in-account",
+            scope=SCOPE_ACCOUNT,
             key_func=account_key,
-            methods=["POST"],
+            methods=POST_ONLY,
             deduct_when=_failed,
             exempt_when=own_device_or_no_account,
         ),
     )
 
 
-def _decorate(view, kind: str):
-    for limit in reversed(_limits(kind)):
+def _decorate(view, account_of: Callable[[], str | None]):
+    for limit in reversed(_limits(account_of)):
         view = limit(view)
     return view
 
 
 def sign_in_limits(view):
     """Decorate a view that checks a password for a submitted e-mail address (POST only)."""
-    return _decorate(view, "email")
+    return _decorate(view, _account_of_email)
 
 
 def second_step_limits(view):
     """Decorate the second step of signing in: the account is the session's pending user."""
-    return _decorate(view, "pending")
+    return _decorate(view, _account_of_pending_step)
 
 
 def _reset_address_limit() -> str:
@@ -189,21 +203,16 @@ def _reset_account_limit() -> str:
 
 
 def _reset_email_key() -> str:
-    """The address a reset is asked for, normalised as stored (hashed: keys are not logged)."""
-    from wirlearn.auth.services import normalize_email
-
-    email = _submitted_email() or ""
-    return "reset:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
+    """The address a reset is asked for, normalised as stored (a request without one: the hash
+    of the empty address, one counter for all of them)."""
+    return _email_hash(_submitted_email() or "")
 
 
 def password_reset_limits(view):
     """Decorate a password-reset request (POST only): every request counts, per client address
     and per address asked for, whether an account belongs to it or not (so the limit tells
     nothing either)."""
-    view = limiter.shared_limit(
-        _reset_account_limit, scope="password-reset-account", key_func=_reset_email_key, methods=["POST"]
-    )(view)
-    view = limiter.shared_limit(_reset_address_limit, scope="password-reset-address", key_func=address_key, methods=["POST"])(
+    view = limiter.shared_limit(_reset_account_limit, scope=SCOPE_RESET_ACCOUNT, key_func=_reset_email_key, methods=POST_ONLY)(
         view
     )
-    return view
+    return limiter.shared_limit(_reset_address_limit, scope=SCOPE_RESET_ADDRESS, methods=POST_ONLY)(view)

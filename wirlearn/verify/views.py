@@ -23,7 +23,8 @@ from wirlearn.verify import profiles, services
 
 bp = Blueprint("verify", __name__)
 
-NO_INDEX = "noindex, nofollow, noarchive"
+# Header names and values as constants: one spelling each, used by every answer of this page.
+ROBOTS_HEADER, NO_INDEX = "X-Robots-Tag", "noindex, nofollow, noarchive"
 
 
 def verify_limit() -> str:
@@ -54,7 +55,7 @@ def _render(template: str, status: int = 200, *, switch_path: str | None, cache_
     chosen = chosen_locale()
     lang = chosen or select_locale()
     key = (template, lang, chosen, switch_path, cache_key) if cache_key is not None else None
-    html = _pages.get(key) if key is not None else None
+    html = _pages.get(key)  # None is never stored: no key, no reuse
     if html is None:
         other = "en" if lang == "de" else "de"
         switch_url = f"{switch_path}?lang={other}" if switch_path else url_for("verify.lookup", lang=other)
@@ -65,10 +66,10 @@ def _render(template: str, status: int = 200, *, switch_path: str | None, cache_
                 if len(_pages) >= PAGE_CACHE_LIMIT:
                     _pages.clear()
                 _pages[key] = html
-    response = Response(html, status=status, mimetype="text/html")
-    response.headers["X-Robots-Tag"] = NO_INDEX
+    response = Response(html, status=status)  # text/html
+    response.headers[ROBOTS_HEADER] = NO_INDEX
     # The state may change at any moment (revocation): never serve a stored copy.
-    response.headers["Cache-Control"] = "no-store"
+    response.cache_control.no_store = True
     return response
 
 
@@ -91,8 +92,8 @@ def certificate(code: str):
 def _successor_url(verification) -> str | None:
     if not verification.successor_code:
         return None
-    lang = chosen_locale()
-    return url_for("verify.certificate", code=verification.successor_code, **({"lang": lang} if lang else {}))
+    # url_for leaves out lang=None: the link keeps ?lang= only when the visitor chose one.
+    return url_for("verify.certificate", code=verification.successor_code, lang=chosen_locale())
 
 
 @bp.get("/v")
@@ -105,8 +106,7 @@ def lookup():
     if raw:
         code = codes.normalize(raw)
         if code is not None:
-            lang = chosen_locale()
-            return redirect(url_for("verify.certificate", code=code, **({"lang": lang} if lang else {})))
+            return redirect(url_for("verify.certificate", code=code, lang=chosen_locale()))
         return _render("verify/lookup.html", switch_path=request.path, error=True, entered=raw[:80])
     return _render("verify/lookup.html", switch_path=request.path, error=False, entered="")
 
@@ -116,33 +116,39 @@ def lookup():
 def jwks():
     body = json.dumps(keys.jwks(), separators=(",", ":"))
     response = Response(body, mimetype="application/jwk-set+json")
-    response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    _public(response, max_age=300)
     return response
 
 
 # The ids inside a credential (certificates.ids): public, no cookie, 404 without detail.
-JSON_TYPES = ("application/json", "application/ld+json")
+JSON, JSON_LD = "application/json", "application/ld+json"
+JSON_TYPES = (JSON, JSON_LD)
+OFFERED = (*JSON_TYPES, "text/html")  # a program gets JSON, a browser the page
 
 
-def _json(body: dict, mimetype: str = "application/json", max_age: int = 300) -> Response:
+def _public(response: Response, max_age: int) -> None:
+    """Kept by any cache for ``max_age`` seconds and readable from any site (verifiers run in
+    other sites' pages)."""
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.access_control_allow_origin = "*"
+
+
+def _json(body: dict, mimetype: str, max_age: int = 300) -> Response:
     response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype=mimetype)
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Vary"] = "Accept"
-    response.headers["X-Robots-Tag"] = NO_INDEX
+    _public(response, max_age)
+    response.vary.add("Accept")
+    response.headers[ROBOTS_HEADER] = NO_INDEX
     return response
 
 
 def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match([*JSON_TYPES, "text/html"], default="text/html")
-    return best in JSON_TYPES
+    return request.accept_mimetypes.best_match(OFFERED) in JSON_TYPES
 
 
 def _not_found() -> Response:
-    response = Response("", status=404, mimetype="text/plain")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """Empty; like every error, never stored (core.security sets no-store on answers of 400 and more)."""
+    return Response(status=404, mimetype="text/plain")
 
 
 @bp.get("/ob/keys/<kid>")
@@ -156,9 +162,10 @@ def _profile_response(body: dict | None, kind: str):
     if body is None:
         return _not_found()
     if _wants_json():
-        return _json(body, "application/ld+json" if "ld+json" in (request.headers.get("Accept") or "") else "application/json")
+        # JSON-LD when the program names it at all, else plain JSON (also for */*).
+        return _json(body, JSON_LD if JSON_LD in request.accept_mimetypes.values() else JSON)
     response = _render("verify/profile.html", switch_path=request.path, body=body, kind=kind)
-    response.headers["Vary"] = "Accept"
+    response.vary.add("Accept")
     return response
 
 
@@ -180,8 +187,7 @@ def ob_image(image_id: int):
     image = design.public_logo(image_id)
     if image is None:
         return _not_found()
-    response = Response(image.data, mimetype=image.mime_type)
-    response.headers["Cache-Control"] = "public, max-age=86400, immutable"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = Response(image.data, mimetype=image.mime_type)  # nosniff: core.security, on every answer
+    _public(response, max_age=86400)
+    response.cache_control.immutable = True
     return response
