@@ -268,6 +268,19 @@ def test_participant_checks_in_with_the_rotating_code(app, live_server, new_page
     expect(late_phone.get_by_text(re.compile("Check-in-Code ist abgelaufen"))).to_be_visible()
 
 
+# Resolves once the page has not scrolled for ten animation frames (a smooth scroll moves on
+# every frame until it ends).
+SCROLL_SETTLED = """() => new Promise((resolve) => {
+  let last = null, still = 0;
+  const tick = () => {
+    still = window.scrollY === last ? still + 1 : 0;
+    last = window.scrollY;
+    if (still >= 10) resolve(); else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
 @pytest.mark.parametrize("device", ["phone", "tablet"])
 def test_focused_control_is_never_under_the_save_bar(live_server, new_page, trainer, seminar, device):
     _series, session_id, _people = seminar
@@ -278,7 +291,7 @@ def test_focused_control_is_never_under_the_save_bar(live_server, new_page, trai
     covered = []
     for _step in range(14):
         page.keyboard.press("Tab")
-        page.wait_for_timeout(700)  # KERN scrolls smoothly
+        page.evaluate(SCROLL_SETTLED)  # KERN scrolls smoothly
         box = page.evaluate(
             """() => {
               const el = document.activeElement;
