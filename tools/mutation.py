@@ -137,16 +137,36 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f} %"
 
 
-def table(scores: list[Score], equivalent: dict[str, str]) -> str:
+EARLIER = " (earlier run)"
+
+
+def row(s: Score, equivalent: dict[str, str]) -> str:
+    return (
+        f"| `{s.module}` | {s.total} | {s.killed} | {len(s.survived)} | {len(s.no_tests)} | {s.not_run} "
+        f"| {percent(s.score())} | {percent(s.score(equivalent))} |"
+    )
+
+
+def kept_rows(text: str) -> dict[str, str]:
+    """The rows of the table in ``text`` by module, each marked as from an earlier run."""
+    rows = {}
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            module = line.split("`")[1]
+            cells = line.split(" | ", 1)
+            rows[module] = line if EARLIER in cells[0] else f"{cells[0]}{EARLIER} | {cells[1]}"
+    return rows
+
+
+def table(scores: list[Score], equivalent: dict[str, str], earlier: dict[str, str] | None = None) -> str:
+    """One row per module; a module with no results in this ``mutants/`` keeps its row from
+    ``earlier`` (marked "(earlier run)"), so runs in separate copies add up to one table."""
     rows = [
         "| module | mutants | killed | survived | no test | not run | score | without equivalents |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in scores:
-        rows.append(
-            f"| `{s.module}` | {s.total} | {s.killed} | {len(s.survived)} | {len(s.no_tests)} | {s.not_run} "
-            f"| {percent(s.score())} | {percent(s.score(equivalent))} |"
-        )
+        rows.append(row(s, equivalent) if s.total or s.module not in (earlier or {}) else (earlier or {})[s.module])
     return "\n".join(rows)
 
 
@@ -158,21 +178,39 @@ def write_result(scores: list[Score], equivalent: dict[str, str]) -> None:
     """The table between the result markers of docs/mutation.md, with the date and commit."""
     text = RESULT_FILE.read_text("utf-8")
     start, end = text.index(RESULT_START) + len(RESULT_START), text.index(RESULT_END)
-    block = f"\n{datetime.date.today().isoformat()}, commit `{commit()}`:\n\n{table(scores, equivalent)}\n"
+    earlier = kept_rows(text[start:end])
+    block = f"\n{datetime.date.today().isoformat()}, commit `{commit()}`:\n\n{table(scores, equivalent, earlier)}\n"
     RESULT_FILE.write_text(text[:start] + block + text[end:], "utf-8")
 
 
+def kept_sections(text: str) -> dict[str, list[str]]:
+    """The sections of an earlier survivors file by module ("## `module` — ...")."""
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("## `"):
+            current = line.split("`")[1]
+            sections[current] = []
+        if current is not None:
+            sections[current].append(line)
+    return sections
+
+
 def write_survivors(scores: list[Score], equivalent: dict[str, str]) -> None:
+    earlier = kept_sections(SURVIVORS_FILE.read_text("utf-8")) if SURVIVORS_FILE.exists() else {}
     lines = [
         "# Mutation survivors",
         "",
         f"Written by `make mutation` ({datetime.date.today().isoformat()}, commit `{commit()}`). A survivor is a",
         "change to the code that no selected test noticed. Each one is either equivalent (the program",
         "behaves the same; the reason is in `[tool.wirlearn.mutation.equivalent]` in pyproject.toml) or",
-        "a missing test. `mutmut show NAME` shows the change.",
+        "a missing test. `mutmut show NAME` shows the change. A module not run in this copy keeps its",
+        "section from the run before.",
     ]
     for s in scores:
         if not s.total:
+            if s.module in earlier:
+                lines += ["", *earlier[s.module]]
             continue
         lines += ["", f"## `{s.module}` — {percent(s.score())} killed", ""]
         survivors = s.survived + s.no_tests + s.other
@@ -186,7 +224,7 @@ def write_survivors(scores: list[Score], equivalent: dict[str, str]) -> None:
             lines += [f"- `{name.rpartition('.')[2]}` — {label}", "", "  ```diff"]
             lines += [f"  {line}" for line in diff(name).splitlines()]
             lines += ["  ```", ""]
-    SURVIVORS_FILE.write_text("\n".join(lines).rstrip() + "\n", "utf-8")
+    SURVIVORS_FILE.write_text("\n".join(line.rstrip() for line in lines).rstrip() + "\n", "utf-8")
 
 
 def main() -> int:
@@ -212,7 +250,8 @@ def main() -> int:
                 print(f"   mutmut exited with {status}; see the log", flush=True)
 
     scores = [results(module) for module in modules]
-    print(table(scores, equivalent))
+    text = RESULT_FILE.read_text("utf-8")
+    print(table(scores, equivalent, kept_rows(text[text.index(RESULT_START) : text.index(RESULT_END)])))
     write_survivors(scores, equivalent)
     write_result(scores, equivalent)
     print(f"\nsurvivors: {SURVIVORS_FILE.relative_to(ROOT)}")
