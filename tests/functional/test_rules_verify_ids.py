@@ -121,3 +121,44 @@ def test_an_unknown_id_is_an_empty_404_that_no_one_keeps_and_that_looks_the_same
             assert response.headers["Content-Type"] == "text/plain; charset=utf-8", (path, accept)
             assert response.headers["Cache-Control"] == "no-store", (path, accept)
             assert sorted(response.headers.items()) == sorted(unknown_list.headers.items()), (path, accept)
+
+
+def test_a_logo_named_by_a_profile_is_served_to_any_site_for_a_day_but_a_signature_never(app, client, login, admin, programme):
+    """Wallets show the issuer's logo from its id; a signature image stays inside the PDF."""
+    import io
+
+    from tests.certificate_support import png_bytes
+    from wirlearn.certificates.models import CertificateDesign
+
+    series = programme["main"]
+    login(client, admin)
+    logo = png_bytes(300, 100)
+    saved = client.post(
+        f"/verwaltung/reihen/{series.id}/zertifikate/gestaltung",
+        data={
+            "programme_line": "Landesprogramm WIR",
+            "signature_mode": "signatories",
+            "name_1": "Dr. Maria Beispiel",
+            "function_1": "Staatssekretärin",
+            "logos": [(io.BytesIO(logo), "land.png")],
+            "signature_1": (io.BytesIO(png_bytes(400, 120, (20, 20, 80))), "unterschrift.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with app.app_context():
+        design = db.session.get(CertificateDesign, series.id)
+        logo_id, signature_id = design.logo_ids[0], design.signatories[0]["signature_id"]
+    client.post("/abmelden")
+
+    response = app.test_client().get(f"/ob/images/{logo_id}")
+    assert response.status_code == 200
+    assert response.data == logo
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["Cache-Control"] == "public, max-age=86400, immutable"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in response.headers
+
+    hidden = app.test_client().get(f"/ob/images/{signature_id}")
+    assert (hidden.status_code, hidden.data) == (404, b"")
