@@ -78,15 +78,15 @@ class Verification:
         return codes.grouped(self.successor_code) if self.successor_code else None
 
     @property
-    def trustworthy(self) -> bool:
-        """Shown as "Gültig" only when the state is valid and the signature holds."""
-        return self.state == "valid" and self.signature.valid
-
-    @property
     def verdict(self) -> str:
-        """The one answer the page and the JSON give: "invalid" ("Nicht bestätigt") when the
-        stored credential does not prove the stored snapshot, else the state."""
-        return self.state if self.signature.valid else "invalid"
+        return decide_verdict(self.state, self.signature.valid)
+
+
+def decide_verdict(state: str, signature_valid: bool) -> str:
+    """The one answer the page's headline and the JSON's ``status`` give: "invalid" ("Nicht
+    bestätigt") when the stored credential does not prove the stored snapshot, whatever the
+    state; else the state (``certificates.states.decide``)."""
+    return state if signature_valid else "invalid"
 
 
 _checks: dict[tuple[str, bytes, str], SignatureCheck] = {}
