@@ -49,6 +49,7 @@ class PostgresDatabases:
             self.created.remove(name)
 
     def close(self) -> None:
+        dispose_cleanup_engines()
         for name in list(self.created):
             self.drop(self.base.set(database=name).render_as_string(hide_password=False))
         self.admin_engine.dispose()
@@ -73,20 +74,34 @@ class SqliteDatabases:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+_cleanup_engines: dict[str, object] = {}
+
+
 def truncate_all(url: str) -> None:
-    """Empty every table of a PostgreSQL test database (TRUNCATE fires no row triggers), keeping
-    the rows the migrations write."""
-    engine = create_engine(url, pool_size=1)
+    """Empty every table of a PostgreSQL test database and restart its ids at 1, keeping the
+    rows the migrations write. DELETE with row triggers off (``session_replication_role``: the
+    audit log's append-only guard and the foreign keys) rather than TRUNCATE, which replaces the
+    files of every table: about 300 ms per test against a few milliseconds."""
+    engine = _cleanup_engines.get(url)
+    if engine is None:
+        engine = _cleanup_engines[url] = create_engine(url, pool_size=1)
     with engine.begin() as connection:
         tables = connection.execute(
             text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
         ).scalars()
-        names = ", ".join(f'"{name}"' for name in tables)
-        if names:
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        sequences = connection.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).scalars()
+        statements = ["SET LOCAL session_replication_role = replica"]
+        statements += [f'DELETE FROM "{name}"' for name in tables]
+        statements += [f"SELECT setval('\"{name}\"', 1, false)" for name in sequences]
         # Back to the state right after the migrations: the change counter's one row.
-        connection.execute(text("INSERT INTO data_version (id, value) VALUES (1, 0)"))
-    engine.dispose()
+        statements.append("INSERT INTO data_version (id, value) VALUES (1, 0)")
+        connection.exec_driver_sql(";\n".join(statements))
+
+
+def dispose_cleanup_engines() -> None:
+    for engine in _cleanup_engines.values():
+        engine.dispose()
+    _cleanup_engines.clear()
 
 
 def migrate(url: str) -> None:
