@@ -512,7 +512,8 @@ def successor_code(certificate: Certificate) -> str | None:
 
 
 def expired(certificate: Certificate, now: datetime | None = None) -> bool:
-    return certificate.valid_until is not None and certificate.valid_until <= (now or utcnow())
+    """Past the end of validity, whatever the state (``states.decide``, the one place of the rule)."""
+    return state_decision(certificate, now).expired
 
 
 def public_state(certificate: Certificate, now: datetime | None = None) -> str:
