@@ -91,7 +91,7 @@ def truncate_all(url: str) -> None:
         ).scalars()
         sequences = connection.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).scalars()
         statements = ["SET LOCAL session_replication_role = replica"]
-        statements += [f'DELETE FROM "{name}"' for name in tables]
+        statements += [f'DELETE FROM "{name}"' for name in tables]  # noqa: S608 - names from pg_tables
         statements += [f"SELECT setval('\"{name}\"', 1, false)" for name in sequences]
         # Back to the state right after the migrations: the change counter's one row.
         statements.append("INSERT INTO data_version (id, value) VALUES (1, 0)")

@@ -627,11 +627,11 @@ def test_a_certificate_expires_at_the_end_of_its_validity(app, programme, coordi
     with app.app_context():
         stored = certificate(code)
         end = utcnow().replace(microsecond=0) + timedelta(days=1)
-        assert services.expired(stored) is False and services.public_state(stored) == "valid"
+        assert services.state_decision(stored).expired is False and services.public_state(stored) == "valid"
         stored.valid_until = end
-        assert services.expired(stored, end - timedelta(seconds=1)) is False
-        assert services.expired(stored, end) is True
-        assert services.expired(stored) is False  # now is before the end
+        assert services.state_decision(stored, end - timedelta(seconds=1)).expired is False
+        assert services.state_decision(stored, end).expired is True
+        assert services.state_decision(stored).expired is False  # now is before the end
         assert services.public_state(stored, end - timedelta(seconds=1)) == "valid"
         assert services.public_state(stored, end) == "expired"
         assert services.public_state(stored) == "valid"
@@ -639,7 +639,7 @@ def test_a_certificate_expires_at_the_end_of_its_validity(app, programme, coordi
         assert services.state_decision(stored).expired is False
         assert services.state_decision(stored, end - timedelta(seconds=1)).state == "valid"
         stored.valid_until = utcnow() - timedelta(seconds=5)
-        assert services.expired(stored) is True
+        assert services.state_decision(stored).expired is True
         assert services.public_state(stored) == "expired" and services.state_decision(stored).state == "expired"
         # Revoked wins over expired, and the decision still says it has expired.
         stored.status = "revoked"

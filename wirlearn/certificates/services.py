@@ -511,11 +511,6 @@ def successor_code(certificate: Certificate) -> str | None:
     return db.session.scalar(select(newer.code).where(newer.supersedes_id == certificate.id))
 
 
-def expired(certificate: Certificate, now: datetime | None = None) -> bool:
-    """Past the end of validity, whatever the state (``states.decide``, the one place of the rule)."""
-    return state_decision(certificate, now).expired
-
-
 def public_state(certificate: Certificate, now: datetime | None = None) -> str:
     """valid | expired | revoked | superseded — the one precedence every page and the API use
     (``states.decide``)."""
