@@ -73,10 +73,11 @@ def dotted(module: str) -> str:
 
 def pending(module: str) -> list[str] | None:
     """The mutants of ``module`` still to run: all but those already killed (a killed mutant stays
-    killed when tests are added); None when mutmut has not generated them yet."""
+    killed when tests are added); None when mutmut has not generated them yet or the module has
+    changed since (then its mutant names are not known before mutmut runs)."""
     meta = ROOT / "mutants" / f"{module}.meta"
-    if not meta.exists():
-        return None
+    if not meta.exists() or meta.stat().st_mtime < (ROOT / module).stat().st_mtime:
+        return None  # not generated yet, or the module changed since: mutmut generates them afresh
     return [name for name, code in json.loads(meta.read_text("utf-8"))["exit_code_by_key"].items() if code not in KILLED]
 
 
