@@ -664,3 +664,13 @@ def test_holder_is_told_of_issue_reissue_and_revocation(app, admin, programme, c
         ("certificate_reissued", coordinator.email, second),
         ("certificate_revoked", coordinator.email, second),
     ]
+
+
+def test_the_printed_address_keeps_the_configured_site_address_whole_and_drops_only_a_trailing_slash():
+    """Whatever the site's address ends with (here a path ending in X), the QR code opens
+    ``{address}/v/{code}`` under exactly that address."""
+    for base in ("https://zertifikate.example/WIRX", "https://zertifikate.example/WIRX/"):
+        assert (
+            services.verify_url("ABCDEFGHJKMNPQRSTUVWXYZ234", base)
+            == "https://zertifikate.example/WIRX/v/ABCDEFGHJKMNPQRSTUVWXYZ234"
+        )
