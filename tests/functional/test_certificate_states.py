@@ -12,7 +12,7 @@ import pytest
 
 from tests.certificate_support import app_settings, enrollment_id, make_eligible, signing_key_dir  # noqa: F401
 from wirlearn.certificates import services, states
-from wirlearn.core.timeutil import utcnow
+from wirlearn.core.timeutil import to_local, utcnow
 from wirlearn.extensions import db
 
 NOW = datetime(2026, 12, 1, 12, 0)
@@ -53,7 +53,7 @@ def combined(request, app, factory, coordinator, admin, monkeypatch):
             services.reissue_certificate(code, issued_by_id=admin.id, holder_name="Ayşe Demir")
         db.session.commit()
         valid_until = services.certificate_by_code(code).valid_until
-    return {"state": request.param, "code": code, "series_id": series.id, "valid_until": f"{valid_until:%d.%m.%Y}"}
+    return {"state": request.param, "code": code, "series_id": series.id, "valid_until": f"{to_local(valid_until):%d.%m.%Y}"}
 
 
 WORD = {"revoked": "widerrufen", "superseded": "ersetzt"}

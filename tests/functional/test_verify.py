@@ -16,7 +16,7 @@ from sqlalchemy import update
 from tests.certificate_support import app_settings, enrollment_id, issue, make_eligible, signing_key_dir  # noqa: F401
 from wirlearn.certificates import codes, qr, services
 from wirlearn.certificates.models import Certificate
-from wirlearn.core.timeutil import utcnow
+from wirlearn.core.timeutil import to_local, utcnow
 from wirlearn.extensions import db
 from wirlearn.verify import services as verify_services
 
@@ -123,7 +123,7 @@ def test_revoked_state_with_date_and_no_reason(app, client, code, admin):
         db.session.commit()
         revoked_at = services.certificate_by_code(code).revoked_at
     html = client.get(f"/v/{code}").get_data(as_text=True)
-    assert status_heading(html) == f"Widerrufen am {revoked_at:%d.%m.%Y}"
+    assert status_heading(html) == f"Widerrufen am {to_local(revoked_at):%d.%m.%Y}"  # the day in Germany
     assert "Persönlicher Grund" not in html
     assert client.get(f"/api/v1/verify/{code}").get_json()["status"] == "revoked"
     assert "Persönlicher Grund" not in client.get(f"/api/v1/verify/{code}").get_data(as_text=True)
