@@ -10,8 +10,9 @@ import json
 import pytest
 from markupsafe import escape
 
-from tests.certificate_support import app_settings, enrollment_id, make_eligible, signing_key_dir  # noqa: F401
-from wirlearn.certificates import services
+from tests.certificate_support import add_logo, app_settings, enrollment_id, make_eligible, png_bytes, signing_key_dir  # noqa: F401
+from wirlearn.certificates import design, services
+from wirlearn.certificates.models import DesignImage
 from wirlearn.extensions import db
 from wirlearn.verify import profiles
 
@@ -123,35 +124,16 @@ def test_an_unknown_id_is_an_empty_404_that_no_one_keeps_and_that_looks_the_same
             assert sorted(response.headers.items()) == sorted(unknown_list.headers.items()), (path, accept)
 
 
-def test_a_logo_named_by_a_profile_is_served_to_any_site_for_a_day_but_a_signature_never(app, client, login, admin, programme):
+def test_a_logo_named_by_a_profile_is_served_to_any_site_for_a_day_but_a_signature_never(app, client, programme):
     """Wallets show the issuer's logo from its id; a signature image stays inside the PDF."""
-    import io
-
-    from tests.certificate_support import png_bytes
-    from wirlearn.certificates.models import CertificateDesign
-
-    series = programme["main"]
-    login(client, admin)
-    logo = png_bytes(300, 100)
-    saved = client.post(
-        f"/verwaltung/reihen/{series.id}/zertifikate/gestaltung",
-        data={
-            "programme_line": "Landesprogramm WIR",
-            "signature_mode": "signatories",
-            "name_1": "Dr. Maria Beispiel",
-            "function_1": "Staatssekretärin",
-            "logos": [(io.BytesIO(logo), "land.png")],
-            "signature_1": (io.BytesIO(png_bytes(400, 120, (20, 20, 80))), "unterschrift.png"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert saved.status_code == 302, saved.get_data(as_text=True)
+    series_id = programme["main"].id
     with app.app_context():
-        design = db.session.get(CertificateDesign, series.id)
-        logo_id, signature_id = design.logo_ids[0], design.signatories[0]["signature_id"]
-    client.post("/abmelden")
+        logo_id = add_logo(series_id)
+        logo = db.session.get(DesignImage, logo_id).data
+        signature_id = design.store_image(series_id, "signature", design.check_image(png_bytes(), "Unterschrift")).id
+        db.session.commit()
 
-    response = app.test_client().get(f"/ob/images/{logo_id}")
+    response = client.get(f"/ob/images/{logo_id}")
     assert response.status_code == 200
     assert response.data == logo
     assert response.headers["Content-Type"] == "image/png"
@@ -160,5 +142,5 @@ def test_a_logo_named_by_a_profile_is_served_to_any_site_for_a_day_but_a_signatu
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Set-Cookie" not in response.headers
 
-    hidden = app.test_client().get(f"/ob/images/{signature_id}")
+    hidden = client.get(f"/ob/images/{signature_id}")
     assert (hidden.status_code, hidden.data) == (404, b"")
