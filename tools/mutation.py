@@ -175,12 +175,17 @@ def commit() -> str:
     return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
 
-def write_result(scores: list[Score], equivalent: dict[str, str]) -> None:
+def written_rows() -> dict[str, str]:
+    """The rows of the table now in docs/mutation.md (kept for modules not run in this copy)."""
+    text = RESULT_FILE.read_text("utf-8")
+    return kept_rows(text[text.index(RESULT_START) : text.index(RESULT_END)])
+
+
+def write_result(rows: str) -> None:
     """The table between the result markers of docs/mutation.md, with the date and commit."""
     text = RESULT_FILE.read_text("utf-8")
     start, end = text.index(RESULT_START) + len(RESULT_START), text.index(RESULT_END)
-    earlier = kept_rows(text[start:end])
-    block = f"\n{datetime.date.today().isoformat()}, commit `{commit()}`:\n\n{table(scores, equivalent, earlier)}\n"
+    block = f"\n{datetime.date.today().isoformat()}, commit `{commit()}`:\n\n{rows}\n"
     RESULT_FILE.write_text(text[:start] + block + text[end:], "utf-8")
 
 
@@ -251,10 +256,10 @@ def main() -> int:
                 print(f"   mutmut exited with {status}; see the log", flush=True)
 
     scores = [results(module) for module in modules]
-    text = RESULT_FILE.read_text("utf-8")
-    print(table(scores, equivalent, kept_rows(text[text.index(RESULT_START) : text.index(RESULT_END)])))
+    rows = table(scores, equivalent, written_rows())
+    print(rows)
     write_survivors(scores, equivalent)
-    write_result(scores, equivalent)
+    write_result(rows)
     print(f"\nsurvivors: {SURVIVORS_FILE.relative_to(ROOT)}")
     below = [s.module for s in scores if s.module in selected and s.total and (s.score(equivalent) or 0) < TARGET]
     if below:
